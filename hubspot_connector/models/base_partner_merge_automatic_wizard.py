@@ -1,0 +1,49 @@
+from odoo import models
+
+
+class MergePartnerAutomatic(models.TransientModel):
+    _inherit = "base.partner.merge.automatic.wizard"
+
+    def _merge(self, partner_ids, dst_partner=None, extra_checks=True):
+        """Keep the HubSpot link on the partner that survives a merge (P4).
+
+        The surviving partner keeps its own link; if it has none it takes the
+        link of a merged partner. Links are taken off the merged partners before
+        Odoo copies their values, so the unique constraint never sees a link
+        twice and their deletion is not mistaken for a deletion to send.
+        """
+        partners = self.env["res.partner"].browse(partner_ids).exists()
+        if len(partners) < 2:
+            return super()._merge(partner_ids, dst_partner, extra_checks)
+        survivor = dst_partner or self._get_ordered_partner(partners.ids)[-1]
+        merged_away = (partners - survivor).filtered("hubspot_id")
+        links = [(p.display_name, p.hubspot_company_id, p.hubspot_id) for p in merged_away]
+        merged_away._hubspot_unlink(
+            self.env._("Merged in Odoo into %(name)s.", name=survivor.display_name)
+        )
+        result = super()._merge(partner_ids, dst_partner, extra_checks)
+        for name, company, hubspot_id in links:
+            if not survivor.hubspot_id:
+                survivor._hubspot_link(
+                    company,
+                    hubspot_id,
+                    self.env._("Taken over from %(name)s by a merge.", name=name),
+                )
+                continue
+            self.env["hubspot.sync.issue"]._report(
+                company,
+                "contacts",
+                hubspot_id,
+                "review",
+                "merged_in_odoo",
+                self.env._(
+                    "%(name)s, linked to this HubSpot contact, was merged in Odoo into "
+                    "%(survivor)s, which stays linked to HubSpot contact %(kept)s. Merge "
+                    "the two contacts in HubSpot too.",
+                    name=name,
+                    survivor=survivor.display_name,
+                    kept=survivor.hubspot_id,
+                ),
+                candidate_partner_ids=[(6, 0, survivor.ids)],
+            )
+        return result

@@ -1,0 +1,83 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+EVENTS = [
+    ("link_created", "Link created"),
+    ("link_moved", "Link moved"),
+    ("link_removed", "Link removed"),
+    ("odoo_overwritten", "Odoo value overwritten"),
+    ("hubspot_overwritten", "HubSpot value overwritten"),
+    ("archived", "Archived"),
+    ("kept", "Deletion not applied"),
+]
+
+
+class HubspotSyncJournal(models.Model):
+    """Append-only trace of what the sync changed: links and overwritten values.
+
+    Every link change (created, moved, removed) and every value the sync
+    overwrote is written here with who, what and when, so that a wrong sync can
+    be seen and an overwritten Odoo value put back.
+    """
+
+    _name = "hubspot.sync.journal"
+    _description = "HubSpot Sync Journal"
+    _order = "id desc"
+
+    company_id = fields.Many2one("res.company", required=True, index=True, readonly=True)
+    event = fields.Selection(EVENTS, required=True, readonly=True)
+    res_model = fields.Char(string="Odoo Model", required=True, readonly=True, index=True)
+    res_id = fields.Integer(string="Odoo Record ID", readonly=True, index=True)
+    record_name = fields.Char(readonly=True)
+    hubspot_id = fields.Char(string="HubSpot ID", readonly=True, index=True)
+    field_name = fields.Char(readonly=True)
+    old_value = fields.Text(readonly=True)
+    new_value = fields.Text(readonly=True)
+    old_value_raw = fields.Json(readonly=True, help="Old value as the ORM writes it.")
+    note = fields.Char(readonly=True)
+    restored = fields.Boolean(readonly=True)
+    can_restore = fields.Boolean(compute="_compute_can_restore")
+
+    @api.depends("event", "restored")
+    def _compute_can_restore(self):
+        for entry in self:
+            entry.can_restore = entry.event == "odoo_overwritten" and not entry.restored
+
+    @api.model
+    def _log(self, company, event, records, **values):
+        """Write one entry per record; ``values`` may hold field_name, old/new value, note."""
+        return self.sudo().create(
+            [
+                dict(
+                    values,
+                    company_id=company.id,
+                    event=event,
+                    res_model=record._name,
+                    res_id=record.id,
+                    record_name=record.display_name,
+                    hubspot_id=values.get("hubspot_id", record.hubspot_id),
+                )
+                for record in records
+            ]
+        )
+
+    def action_restore(self):
+        """Put an overwritten Odoo value back; the change is then pushed like any edit."""
+        for entry in self:
+            if not entry.can_restore:
+                raise UserError(self.env._("Only overwritten Odoo values can be restored."))
+            record = self.env[entry.res_model].browse(entry.res_id).exists()
+            if not record:
+                raise UserError(self.env._("The record no longer exists."))
+            record.write({entry.field_name: entry.old_value_raw})
+            entry.sudo().restored = True
+        return True
+
+    def action_open_record(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self.res_model,
+            "res_id": self.res_id,
+            "view_mode": "form",
+        }

@@ -1,0 +1,843 @@
+import logging
+from datetime import datetime, timezone
+
+from odoo import api, fields, models
+
+from ..services import rules
+from ..services.exceptions import HubspotError
+
+_logger = logging.getLogger(__name__)
+
+SYNC_STATES = [
+    ("pending", "Waiting for sync"),
+    ("synced", "In sync"),
+    ("excluded", "Excluded"),
+    ("failing", "Failing"),
+    ("review", "Needs review"),
+]
+
+# Context key set on every write the sync makes, so that an import is never
+# queued to be pushed back (no echo).
+IMPORT_CONTEXT = {"hubspot_import": True, "tracking_disable": True}
+
+
+class HubspotValueError(ValueError):
+    """A single value cannot be converted; the field is skipped, the record syncs."""
+
+    def __init__(self, message, kind="invalid_value"):
+        super().__init__(message)
+        self.kind = kind
+
+
+def parse_hubspot_datetime(value):
+    """HubSpot timestamps (ISO-8601 with Z, or epoch milliseconds) as naive UTC."""
+    if not value:
+        return None
+    if str(value).isdigit():
+        return datetime.fromtimestamp(int(value) / 1000, tz=timezone.utc).replace(tzinfo=None)
+    parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    if parsed.tzinfo:
+        parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
+    return parsed
+
+
+class HubspotSyncMixin(models.AbstractModel):
+    """Link and sync state of an Odoo record that mirrors a HubSpot object.
+
+    The concrete models (res.partner for contacts, crm.lead for deals) give the
+    object type, the records in scope and the value converters; this mixin owns
+    the mechanism both share: the link, the change queue, the three-way
+    reconcile against the last synced snapshot, the journal and the jobs' pull
+    and push loops.
+    """
+
+    _name = "hubspot.sync.mixin"
+    _description = "HubSpot Sync"
+    # "contacts" or "deals": the HubSpot object type this model mirrors.
+    _hubspot_object_type = None
+
+    hubspot_id = fields.Char(
+        string="HubSpot ID", copy=False, index=True, readonly=True, tracking=False
+    )
+    hubspot_company_id = fields.Many2one(
+        "res.company",
+        string="HubSpot Portal",
+        copy=False,
+        readonly=True,
+        index="btree_not_null",
+        help="The company whose HubSpot portal the HubSpot ID belongs to.",
+    )
+    hubspot_sync_state = fields.Selection(
+        SYNC_STATES, string="HubSpot Sync", copy=False, readonly=True, index=True
+    )
+    hubspot_last_sync = fields.Datetime(string="Last HubSpot Sync", copy=False, readonly=True)
+    hubspot_last_error = fields.Text(string="HubSpot Error", copy=False, readonly=True)
+    hubspot_error_kind = fields.Char(string="HubSpot Error Kind", copy=False, readonly=True)
+    hubspot_updated_at = fields.Datetime(
+        string="Last Change in HubSpot",
+        copy=False,
+        readonly=True,
+        help="HubSpot's last-modified time of the version last synced.",
+    )
+    hubspot_changed_at = fields.Datetime(
+        string="Last Synced Change in Odoo",
+        copy=False,
+        readonly=True,
+        help="When a synced field was last changed in Odoo (not by the sync).",
+    )
+    hubspot_synced_values = fields.Json(
+        copy=False,
+        readonly=True,
+        prefetch=False,
+        help="HubSpot property values both sides agreed on at the last sync.",
+    )
+    hubspot_url = fields.Char(string="Open in HubSpot", compute="_compute_hubspot_url")
+
+    _sql_constraints = [
+        (
+            "hubspot_id_company_uniq",
+            "unique(hubspot_company_id, hubspot_id)",
+            "This HubSpot record is already linked to another Odoo record.",
+        ),
+    ]
+
+    # ------------------------------------------------------------------
+    # Hooks for the concrete models
+    # ------------------------------------------------------------------
+
+    def _hubspot_push_scope(self, company):
+        """Return the records of ``self`` that ``company`` sends to HubSpot."""
+        raise NotImplementedError()
+
+    @api.model
+    def _hubspot_sync_enabled(self, company):
+        """Whether ``company`` syncs this model at all (its settings switch)."""
+        raise NotImplementedError()
+
+    @api.model
+    def _hubspot_accept_new(self, payload, company):
+        """Return None when a new HubSpot object may be created in Odoo, else why not."""
+        return None
+
+    @api.model
+    def _hubspot_find_match(self, payload, company):
+        """Find the unlinked Odoo record a new HubSpot object is the same as.
+
+        Returns ``(record, candidates)``: ``record`` is set when exactly one
+        candidate exists; several ``candidates`` mean a person must decide.
+        """
+        return self.browse(), self.browse()
+
+    @api.model
+    def _hubspot_create_defaults(self, payload, company):
+        """Values, besides the mapped fields, of a record created from HubSpot."""
+        return {}
+
+    @api.model
+    def _hubspot_extra_properties(self):
+        """HubSpot properties to read besides the mapped ones."""
+        return ["hs_merged_object_ids", "createdate"]
+
+    def _hubspot_scope_fields(self):
+        """Odoo fields that decide whether a record is in the push scope."""
+        return set()
+
+    # ------------------------------------------------------------------
+    # Computes and ORM overrides
+    # ------------------------------------------------------------------
+
+    @api.depends("hubspot_id", "hubspot_company_id")
+    def _compute_hubspot_url(self):
+        object_type_ids = {"contacts": "0-1", "deals": "0-3"}
+        for record in self:
+            portal = record.hubspot_company_id.hubspot_portal_id
+            if record.hubspot_id and portal:
+                record.hubspot_url = (
+                    f"{record.hubspot_company_id._hubspot_app_url()}/contacts/{portal}/record/"
+                    f"{object_type_ids[self._hubspot_object_type]}/{record.hubspot_id}"
+                )
+            else:
+                record.hubspot_url = False
+
+    @api.model
+    def _hubspot_mappings(self):
+        return self.env["hubspot.field.mapping"].sudo()._for_model(self._name)
+
+    @api.model
+    def _hubspot_tracked_fields(self):
+        return self.env["hubspot.field.mapping"].sudo()._synced_fields(self._name) | (
+            self._hubspot_scope_fields()
+        )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        records = super().create(vals_list)
+        if not self.env.context.get("hubspot_import"):
+            records._hubspot_note_local_change()
+        return records
+
+    def write(self, vals):
+        if self.env.context.get("hubspot_import"):
+            return super().write(vals)
+        if vals.get("active") is False:
+            self._hubspot_handle_local_removal(self.env._("Archived"))
+        result = super().write(vals)
+        if self._hubspot_tracked_fields().intersection(vals):
+            self._hubspot_note_local_change()
+        return result
+
+    def unlink(self):
+        if not self.env.context.get("hubspot_import"):
+            self._hubspot_handle_local_removal(self.env._("Deleted"))
+        return super().unlink()
+
+    def _hubspot_note_local_change(self):
+        """Stamp the change time and queue a push for the records in scope."""
+        now = fields.Datetime.now()
+        for company in self.env["res.company"].sudo()._hubspot_companies():
+            if not self._hubspot_sync_enabled(company):
+                continue
+            in_scope = self._hubspot_push_scope(company)
+            if not in_scope:
+                continue
+            in_scope.with_context(**IMPORT_CONTEXT).sudo().write(
+                {"hubspot_changed_at": now, "hubspot_sync_state": "pending"}
+            )
+            self.env["hubspot.sync.queue"].sudo()._enqueue(
+                company, "push", self._name, res_ids=in_scope.ids
+            )
+            self.env.ref("hubspot_connector.ir_cron_hubspot_process_queue").sudo()._trigger()
+
+    def _hubspot_handle_local_removal(self, how):
+        """Apply the deletion policy to linked records archived or deleted in Odoo (P5).
+
+        HubSpot is never asked to delete: with the "archive" policy its record is
+        archived (restorable there for 90 days) and the link removed; with the
+        default policy HubSpot is left alone and the journal says so.
+        """
+        journal = self.env["hubspot.sync.journal"]
+        for record in self.filtered("hubspot_id"):
+            company = record.hubspot_company_id
+            if company.hubspot_delete_policy_odoo2hubspot == "archive":
+                self.env["hubspot.sync.queue"].sudo()._enqueue(
+                    company, "archive", self._name, hubspot_ids=[record.hubspot_id]
+                )
+                journal._log(
+                    company,
+                    "archived",
+                    record,
+                    note=self.env._(
+                        "%(how)s in Odoo: the HubSpot record will be archived.", how=how
+                    ),
+                )
+                record._hubspot_unlink(self.env._("%(how)s in Odoo.", how=how))
+            else:
+                journal._log(
+                    company,
+                    "kept",
+                    record,
+                    note=self.env._(
+                        "%(how)s in Odoo: the HubSpot record is kept (deletion policy).", how=how
+                    ),
+                )
+
+    # ------------------------------------------------------------------
+    # Value conversion
+    # ------------------------------------------------------------------
+
+    def _hubspot_read(self, mapping, base):
+        """Odoo value of one mapping in HubSpot's representation: {property: str}."""
+        values = getattr(self, f"_hubspot_read_{mapping.converter}")(mapping, base or {})
+        return {name: (values.get(name) or "").strip() for name in mapping.hubspot_properties}
+
+    def _hubspot_write(self, mapping, remote, payload):
+        """Odoo values for one mapping from HubSpot's {property: str}."""
+        return getattr(self, f"_hubspot_write_{mapping.converter}")(mapping, remote, payload)
+
+    def _hubspot_normalize(self, mapping, remote, payload):
+        """HubSpot's values of a mapping in the form the read converter produces.
+
+        Converters may define ``_hubspot_normalize_<converter>`` so that, for
+        example, two spellings of one phone number compare equal.
+        """
+        normalize = getattr(self, f"_hubspot_normalize_{mapping.converter}", None)
+        values = {name: (remote.get(name) or "").strip() for name in mapping.hubspot_properties}
+        return normalize(mapping, values, payload) if normalize else values
+
+    def _hubspot_read_char(self, mapping, base):
+        return {mapping.hubspot_properties[0]: self[mapping.odoo_field] or ""}
+
+    def _hubspot_write_char(self, mapping, remote, payload):
+        return {mapping.odoo_field: remote[mapping.hubspot_properties[0]] or False}
+
+    def _hubspot_read_option(self, mapping, base):
+        return self._hubspot_read_char(mapping, base)
+
+    def _hubspot_write_option(self, mapping, remote, payload):
+        value = remote[mapping.hubspot_properties[0]]
+        field = self._fields[mapping.odoo_field]
+        if value and value not in dict(field._description_selection(self.env)):
+            raise HubspotValueError(
+                self.env._(
+                    "Unknown %(property)s value %(value)r: fetch the HubSpot options "
+                    "in the settings if it is new.",
+                    property=mapping.hubspot_properties[0],
+                    value=value,
+                ),
+                kind="unknown_option",
+            )
+        return {mapping.odoo_field: value or False}
+
+    # ------------------------------------------------------------------
+    # Reconcile
+    # ------------------------------------------------------------------
+
+    def _hubspot_reconcile(self, payload):
+        """Three-way merge of one record (or a new one, when ``self`` is empty).
+
+        ``payload`` is HubSpot's object, or None to push without reading HubSpot:
+        then HubSpot's state is taken to be the snapshot. Returns a dict with
+        ``odoo_vals`` (to write), ``push`` (properties to send), ``snapshot``
+        (after both are applied), ``overwritten`` (Odoo values replaced) and
+        ``errors`` (field-level problems; those fields are skipped).
+        """
+        base = self.hubspot_synced_values if self else None
+        snapshot = dict(base or {})
+        remote_time = payload and parse_hubspot_datetime(payload.get("updatedAt"))
+        local_is_newer = bool(
+            self.hubspot_changed_at and (not remote_time or self.hubspot_changed_at > remote_time)
+        )
+        result = {"odoo_vals": {}, "push": {}, "overwritten": [], "errors": []}
+        for mapping in self._hubspot_mappings():
+            names = mapping.hubspot_properties
+            try:
+                local = self._hubspot_read(mapping, base) if self else dict.fromkeys(names, "")
+                if payload is None:
+                    remote = {name: snapshot.get(name, "") for name in names}
+                else:
+                    remote = self._hubspot_normalize(mapping, payload["properties"], payload)
+                mapping_base = None if base is None else {n: base.get(n, "") for n in names}
+                direction = rules.decide(mapping.rule, mapping_base, local, remote, local_is_newer)
+                if direction == rules.TO_ODOO:
+                    vals = self._hubspot_write(mapping, remote, payload)
+                    if self and not rules.is_blank(local):
+                        result["overwritten"].append((mapping, local, remote))
+                    result["odoo_vals"].update(vals)
+                    snapshot.update(remote)
+                elif direction == rules.TO_HUBSPOT:
+                    result["push"].update(local)
+                elif local == remote:
+                    snapshot.update(remote)
+            except HubspotValueError as error:
+                result["errors"].append(error)
+        result["snapshot"] = snapshot
+        return result
+
+    def _hubspot_log_overwrites(self, company, overwritten, odoo_vals):
+        """Journal each Odoo value an import replaces, with what restores it (P6)."""
+        journal = self.env["hubspot.sync.journal"]
+        for mapping, local, remote in overwritten:
+            field = mapping.odoo_field
+            old_raw = self[field]
+            if isinstance(old_raw, models.BaseModel):
+                old_raw = old_raw.id or False
+            journal._log(
+                company,
+                "odoo_overwritten",
+                self,
+                field_name=field,
+                old_value=", ".join(v for v in local.values() if v),
+                new_value=", ".join(v for v in remote.values() if v),
+                old_value_raw=old_raw,
+            )
+
+    def _hubspot_set_state(self, state, errors=()):
+        """Record the outcome of a sync; any error makes the record "failing"."""
+        messages = [str(error) for error in errors]
+        kind = False
+        if errors:
+            error = errors[0]
+            kind = getattr(error, "kind", None) or getattr(error, "category", None)
+            kind = kind or type(error).__name__
+        self.with_context(**IMPORT_CONTEXT).sudo().write(
+            {
+                "hubspot_sync_state": "failing" if messages else state,
+                "hubspot_last_error": "\n".join(messages) or False,
+                "hubspot_error_kind": kind,
+                "hubspot_last_sync": fields.Datetime.now(),
+            }
+        )
+
+    # ------------------------------------------------------------------
+    # HubSpot to Odoo
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _hubspot_properties(self):
+        names = []
+        for mapping in self._hubspot_mappings():
+            names.extend(mapping.hubspot_properties)
+        return list(dict.fromkeys(names + self._hubspot_extra_properties()))
+
+    @api.model
+    def _hubspot_linked(self, company, hubspot_ids):
+        records = self.with_context(active_test=False).search(
+            [("hubspot_company_id", "=", company.id), ("hubspot_id", "in", list(hubspot_ids))]
+        )
+        return {record.hubspot_id: record for record in records}
+
+    @api.model
+    def _sync_hubspot2odoo(self, payloads, company):
+        """Apply a page of HubSpot objects to Odoo; return counts by outcome.
+
+        Each object is handled in its own savepoint: a broken one is recorded
+        against that object (issue list) and the rest of the page goes on.
+        """
+        stats = dict.fromkeys(
+            ("created", "updated", "linked", "unchanged", "excluded", "review", "failed"), 0
+        )
+        merged_ids = {
+            old_id: payload["id"]
+            for payload in payloads
+            for old_id in (payload["properties"].get("hs_merged_object_ids") or "").split(";")
+            if old_id and old_id != payload["id"]
+        }
+        linked = self._hubspot_linked(company, [p["id"] for p in payloads] + list(merged_ids))
+        to_create = []
+        for payload in payloads:
+            try:
+                with self.env.cr.savepoint():
+                    outcome = self._hubspot_import_one(payload, company, linked, to_create)
+            except (HubspotError, HubspotValueError, ValueError) as error:
+                outcome = "failed"
+                self._hubspot_report_failure(company, payload, error)
+            if outcome:
+                stats[outcome] += 1
+        if to_create:
+            created, failed = self._hubspot_create_from_hubspot(to_create, company)
+            stats["created"] += created
+            stats["failed"] += failed
+        return stats
+
+    @api.model
+    def _hubspot_report_failure(self, company, payload, error):
+        _logger.warning(
+            "HubSpot %s %s not imported: %s", self._hubspot_object_type, payload["id"], error
+        )
+        self.env["hubspot.sync.issue"]._report(
+            company,
+            self._hubspot_object_type,
+            payload["id"],
+            "failed",
+            getattr(error, "kind", type(error).__name__),
+            str(error),
+            name=self._hubspot_payload_label(payload),
+        )
+        self.env["hubspot.sync.queue"].sudo()._enqueue(
+            company, "fetch", self._name, hubspot_ids=[payload["id"]]
+        )
+
+    @api.model
+    def _hubspot_payload_label(self, payload):
+        return payload["id"]
+
+    @api.model
+    def _hubspot_import_one(self, payload, company, linked, to_create):
+        record = linked.get(payload["id"]) or self._hubspot_follow_merge(payload, company, linked)
+        if record:
+            if (
+                record.hubspot_updated_at
+                and record.hubspot_updated_at == parse_hubspot_datetime(payload.get("updatedAt"))
+                and record.hubspot_sync_state == "synced"
+            ):
+                return "unchanged"
+            record._hubspot_apply_remote(payload, company)
+            return "updated"
+        match, candidates = self._hubspot_find_match(payload, company)
+        if candidates:
+            self._hubspot_report_review(
+                company,
+                payload,
+                "ambiguous_match",
+                self.env._(
+                    "%(count)s Odoo records match this HubSpot record: choose one, "
+                    "the sync never picks one for you.",
+                    count=len(candidates),
+                ),
+                candidates,
+            )
+            return "review"
+        if match:
+            match._hubspot_link(company, payload["id"], self.env._("First link by e-mail."))
+            match._hubspot_apply_remote(payload, company)
+            return "linked"
+        reason = self._hubspot_accept_new(payload, company)
+        if reason:
+            return "excluded"
+        to_create.append(payload)
+        return None
+
+    @api.model
+    def _hubspot_report_review(self, company, payload, kind, message, candidates=None):
+        self.env["hubspot.sync.issue"]._report(
+            company,
+            self._hubspot_object_type,
+            payload["id"],
+            "review",
+            kind,
+            message,
+            name=self._hubspot_payload_label(payload),
+            candidate_partner_ids=[(6, 0, candidates.ids)]
+            if candidates is not None and candidates._name == "res.partner"
+            else False,
+        )
+
+    @api.model
+    def _hubspot_follow_merge(self, payload, company, linked):
+        """Re-point the link of a record merged away in HubSpot to the survivor (P4).
+
+        The first Odoo record linked to an absorbed id takes the survivor's id;
+        any other one loses its link and is listed for review. Nothing is created
+        or deleted.
+        """
+        absorbed = [
+            old_id
+            for old_id in (payload["properties"].get("hs_merged_object_ids") or "").split(";")
+            if old_id in linked and old_id != payload["id"]
+        ]
+        if not absorbed:
+            return self.browse()
+        survivor, others = linked[absorbed[0]], [linked[old_id] for old_id in absorbed[1:]]
+        note = self.env._("Merged in HubSpot into %(new_id)s.", new_id=payload["id"])
+        for other in others:
+            other._hubspot_unlink(note)
+            other._hubspot_set_state("review")
+            self._hubspot_report_review(
+                company,
+                payload,
+                "merged_in_hubspot",
+                self.env._(
+                    "HubSpot merged records linked to %(names)s into one: decide whether "
+                    "to merge them in Odoo too.",
+                    names=", ".join((survivor | other).mapped("display_name")),
+                ),
+                survivor | other,
+            )
+        survivor._hubspot_link(company, payload["id"], note)
+        linked[payload["id"]] = survivor
+        return survivor
+
+    def _hubspot_link(self, company, hubspot_id, note):
+        """Link (or re-point) ``self`` to a HubSpot id, and journal it (P3)."""
+        self.ensure_one()
+        event = "link_moved" if self.hubspot_id else "link_created"
+        self.env["hubspot.sync.journal"]._log(
+            company,
+            event,
+            self,
+            hubspot_id=hubspot_id,
+            old_value=self.hubspot_id or False,
+            new_value=hubspot_id,
+            note=note,
+        )
+        self.with_context(**IMPORT_CONTEXT).sudo().write(
+            {"hubspot_id": hubspot_id, "hubspot_company_id": company.id}
+        )
+
+    def _hubspot_unlink(self, note):
+        """Remove the link of ``self``, keeping the record, and journal it (P3)."""
+        for record in self.filtered("hubspot_id"):
+            self.env["hubspot.sync.journal"]._log(
+                record.hubspot_company_id,
+                "link_removed",
+                record,
+                old_value=record.hubspot_id,
+                note=note,
+            )
+        self.with_context(**IMPORT_CONTEXT).sudo().write(
+            {"hubspot_id": False, "hubspot_company_id": False, "hubspot_synced_values": False}
+        )
+
+    def _hubspot_apply_remote(self, payload, company):
+        """Reconcile one linked record with HubSpot's version of it."""
+        self.ensure_one()
+        result = self._hubspot_reconcile(payload)
+        self._hubspot_log_overwrites(company, result["overwritten"], result["odoo_vals"])
+        vals = dict(
+            result["odoo_vals"],
+            hubspot_synced_values=result["snapshot"],
+            hubspot_updated_at=parse_hubspot_datetime(payload.get("updatedAt")),
+        )
+        self.with_context(**IMPORT_CONTEXT).sudo().write(vals)
+        self._hubspot_set_state("pending" if result["push"] else "synced", result["errors"])
+        if result["push"]:
+            self.env["hubspot.sync.queue"].sudo()._enqueue(
+                company, "push", self._name, res_ids=self.ids
+            )
+        self.env["hubspot.sync.issue"]._solve(company, self._hubspot_object_type, [self.hubspot_id])
+
+    @api.model
+    def _hubspot_create_from_hubspot(self, payloads, company):
+        """Create Odoo records for new HubSpot objects in one batch.
+
+        A batch create is what keeps a first import of tens of thousands of
+        records close to the speed of a plain ORM import; if the batch fails,
+        each record is created on its own so that one bad object fails alone.
+        """
+        vals_list, kept = [], []
+        for payload in payloads:
+            try:
+                vals_list.append(self._hubspot_prepare_create(payload, company))
+                kept.append(payload)
+            except (HubspotValueError, ValueError) as error:
+                self._hubspot_report_failure(company, payload, error)
+        creator = self.with_context(**IMPORT_CONTEXT).sudo()
+        try:
+            with self.env.cr.savepoint():
+                records = creator.create([vals for vals, _errors in vals_list])
+        except Exception:  # noqa: BLE001 - isolate the record that broke the batch
+            records = self.browse()
+            for payload, (vals, _errors) in zip(kept, vals_list, strict=True):
+                try:
+                    with self.env.cr.savepoint():
+                        records |= creator.create(vals)
+                except Exception as error:  # noqa: BLE001
+                    self._hubspot_report_failure(company, payload, error)
+        errors_by_id = {
+            payload["id"]: errors for payload, (_vals, errors) in zip(kept, vals_list, strict=True)
+        }
+        for record in records.filtered(lambda r: errors_by_id.get(r.hubspot_id)):
+            record._hubspot_set_state("synced", errors_by_id[record.hubspot_id])
+        self.env["hubspot.sync.journal"]._log(
+            company, "link_created", records, note=self.env._("Created from HubSpot.")
+        )
+        return len(records), len(payloads) - len(records)
+
+    @api.model
+    def _hubspot_prepare_create(self, payload, company):
+        result = self.browse()._hubspot_reconcile(payload)
+        vals = dict(
+            self._hubspot_create_defaults(payload, company),
+            **result["odoo_vals"],
+            hubspot_id=payload["id"],
+            hubspot_company_id=company.id,
+            hubspot_synced_values=result["snapshot"],
+            hubspot_updated_at=parse_hubspot_datetime(payload.get("updatedAt")),
+            hubspot_sync_state="synced",
+            hubspot_last_sync=fields.Datetime.now(),
+        )
+        return vals, result["errors"]
+
+    # ------------------------------------------------------------------
+    # Jobs
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _hubspot_pull(self, company, client, deadline):
+        """Import what changed in HubSpot since the cursor, page by page.
+
+        The cursor only moves past pages that are committed, so a job that
+        dies half-way resumes where it stopped; reading from the cursor minus an
+        overlap catches what changed while a run was going on. Returns
+        ``(stats, finished)``.
+        """
+        cursor_field = f"hubspot_{self._hubspot_object_type}_cursor"
+        since = company[cursor_field]
+        since_ms = None
+        if since:
+            overlap = company._hubspot_cursor_overlap()
+            since_ms = int((since - overlap).replace(tzinfo=timezone.utc).timestamp() * 1000)
+        run_start = fields.Datetime.now()
+        totals = {}
+        page = []
+        objects = client.iter_modified_since(
+            self._hubspot_object_type, since_ms, self._hubspot_properties()
+        )
+        finished = True
+        for payload in objects:
+            page.append(payload)
+            if len(page) < company._hubspot_page_size():
+                continue
+            self._hubspot_pull_page(page, company, cursor_field, run_start, totals)
+            page = []
+            if company._hubspot_out_of_time(deadline):
+                finished = False
+                break
+        if page:
+            self._hubspot_pull_page(page, company, cursor_field, run_start, totals)
+        return totals, finished
+
+    @api.model
+    def _hubspot_pull_page(self, page, company, cursor_field, run_start, totals):
+        stats = self._sync_hubspot2odoo(page, company)
+        last_seen = max(parse_hubspot_datetime(p.get("updatedAt")) for p in page)
+        # Never past the run's start: what changes during the run is read next time.
+        company.sudo()[cursor_field] = min(last_seen, run_start)
+        for key, count in stats.items():
+            totals[key] = totals.get(key, 0) + count
+        company._hubspot_commit()
+        self.env["ir.cron"]._notify_progress(done=sum(stats.values()), remaining=1)
+
+    @api.model
+    def _hubspot_fetch_queued(self, company, client, deadline):
+        """Re-read HubSpot objects queued for a retry, a merge or a webhook hint."""
+        queue = self.env["hubspot.sync.queue"].sudo()
+        totals = {}
+        while not company._hubspot_out_of_time(deadline):
+            entries = queue._claim(company, "fetch", self._name, company._hubspot_page_size())
+            if not entries:
+                break
+            result = client.batch_read(
+                self._hubspot_object_type, entries.mapped("hubspot_id"), self._hubspot_properties()
+            )
+            found = list(result.results.values())
+            stats = self._sync_hubspot2odoo(found, company)
+            missing = set(entries.mapped("hubspot_id")) - set(result.by_requested_id)
+            self._hubspot_handle_remote_removal(company, missing)
+            entries.unlink()
+            for key, count in stats.items():
+                totals[key] = totals.get(key, 0) + count
+            company._hubspot_commit()
+        return totals
+
+    @api.model
+    def _hubspot_handle_remote_removal(self, company, hubspot_ids):
+        """Apply the deletion policy to Odoo records whose HubSpot object is gone (P5).
+
+        With the default policy the record stays as it is and is marked
+        excluded; with "archive" it is archived and unlinked. Never deleted.
+        """
+        journal = self.env["hubspot.sync.journal"]
+        for record in self._hubspot_linked(company, hubspot_ids).values():
+            if company.hubspot_delete_policy_hubspot2odoo == "archive":
+                journal._log(company, "archived", record, note=self.env._("Archived in HubSpot."))
+                record._hubspot_unlink(self.env._("Archived in HubSpot."))
+                record.with_context(**IMPORT_CONTEXT).sudo().write({"active": False})
+                record._hubspot_set_state("excluded")
+            elif record.hubspot_sync_state != "excluded":
+                journal._log(
+                    company,
+                    "kept",
+                    record,
+                    note=self.env._("Archived in HubSpot; kept in Odoo (deletion policy)."),
+                )
+                record._hubspot_set_state("excluded")
+
+    @api.model
+    def _hubspot_archive_queued(self, company, client, deadline):
+        """Archive in HubSpot the records queued by the deletion policy."""
+        queue = self.env["hubspot.sync.queue"].sudo()
+        archived = 0
+        while not company._hubspot_out_of_time(deadline):
+            entries = queue._claim(company, "archive", self._name, company._hubspot_page_size())
+            if not entries:
+                break
+            client.batch_archive(self._hubspot_object_type, entries.mapped("hubspot_id"))
+            archived += len(entries)
+            entries.unlink()
+            company._hubspot_commit()
+        return {"archived": archived}
+
+    @api.model
+    def _hubspot_push_queued(self, company, client, deadline):
+        """Send queued Odoo changes to HubSpot in batches of 100."""
+        queue = self.env["hubspot.sync.queue"].sudo()
+        totals = {"created": 0, "updated": 0, "excluded": 0, "failed": 0, "review": 0}
+        while not company._hubspot_out_of_time(deadline):
+            entries = queue._claim(company, "push", self._name, company._hubspot_page_size())
+            if not entries:
+                break
+            records = self.with_context(active_test=False).browse(entries.mapped("res_id")).exists()
+            stats, failed = records._sync_odoo2hubspot(company, client)
+            for key, count in stats.items():
+                totals[key] += count
+            failed_entries = entries.filtered(lambda e, failed=failed: e.res_id in failed)
+            for entry in failed_entries:
+                entry._mark_failed(failed[entry.res_id])
+            (entries - failed_entries).unlink()
+            company._hubspot_commit()
+            self.env["ir.cron"]._notify_progress(
+                done=len(entries), remaining=queue._count_due(company, "push", self._name)
+            )
+        return totals
+
+    def _sync_odoo2hubspot(self, company, client):
+        """Push ``self`` to HubSpot: batch create the new, batch update the linked.
+
+        Returns ``(stats, failed)`` where ``failed`` maps record ids to the error
+        that will be retried. Only properties that really changed are sent.
+        """
+        stats = {"created": 0, "updated": 0, "excluded": 0, "failed": 0, "review": 0}
+        failed = {}
+        in_scope = self._hubspot_push_scope(company)
+        out_of_scope = (self - in_scope).filtered(lambda r: r.hubspot_sync_state == "pending")
+        out_of_scope._hubspot_set_state("excluded")
+        stats["excluded"] += len(out_of_scope)
+        plans = {record: record._hubspot_reconcile(None) for record in in_scope}
+        for record, plan in plans.items():
+            if not plan["push"] and record.hubspot_id:
+                record._hubspot_set_state("synced", plan["errors"])
+        new = [(r, p) for r, p in plans.items() if not r.hubspot_id]
+        changed = [(r, p) for r, p in plans.items() if r.hubspot_id and p["push"]]
+        if new:
+            self._hubspot_push_new(new, company, client, stats, failed)
+        if changed:
+            result = client.batch_update(
+                self._hubspot_object_type,
+                [{"id": r.hubspot_id, "properties": p["push"]} for r, p in changed],
+            )
+            self._hubspot_apply_push_result(changed, result, company, stats, failed, "updated")
+        return stats, failed
+
+    @api.model
+    def _hubspot_push_new(self, new, company, client, stats, failed):
+        result = client.batch_create(
+            self._hubspot_object_type, [{"properties": plan["push"]} for _r, plan in new]
+        )
+        self._hubspot_apply_push_result(new, result, company, stats, failed, "created")
+
+    @api.model
+    def _hubspot_apply_push_result(self, items, result, company, stats, failed, outcome):
+        """Record what HubSpot accepted; keep what it refused for a retry."""
+        for index, (record, plan) in enumerate(items):
+            obj = result.results.get(index)
+            if obj is None:
+                error = result.errors.get(index) or HubspotError("No answer from HubSpot")
+                if record._hubspot_push_error(plan, error, company):
+                    stats["review"] += 1
+                    continue
+                record._hubspot_set_state("failing", [error])
+                failed[record.id] = str(error)
+                stats["failed"] += 1
+                continue
+            if record.hubspot_id:
+                record._hubspot_log_remote_overwrites(company, plan)
+            else:
+                record._hubspot_link(company, obj["id"], self.env._("Created in HubSpot."))
+            snapshot = dict(plan["snapshot"], **plan["push"])
+            record.with_context(**IMPORT_CONTEXT).sudo().write(
+                {
+                    "hubspot_synced_values": snapshot,
+                    "hubspot_updated_at": parse_hubspot_datetime(obj.get("updatedAt")),
+                }
+            )
+            record._hubspot_set_state("synced", plan["errors"])
+            stats[outcome] += 1
+
+    def _hubspot_log_remote_overwrites(self, company, plan):
+        """Journal the HubSpot values a push replaces, so they can be traced (P6)."""
+        for name, value in plan["push"].items():
+            old = plan["snapshot"].get(name)
+            if old and old != value:
+                self.env["hubspot.sync.journal"]._log(
+                    company,
+                    "hubspot_overwritten",
+                    self,
+                    field_name=name,
+                    old_value=old,
+                    new_value=value,
+                )
+
+    def _hubspot_push_error(self, plan, error, company):
+        """Handle a per-record push error a model understands; True when handled."""
+        return False

@@ -1,0 +1,146 @@
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+# Seconds to wait before the next try of a failed entry, by attempt number.
+RETRY_DELAYS = [60, 300, 900, 3600, 4 * 3600, 24 * 3600]
+
+
+class HubspotSyncQueue(models.Model):
+    """Work waiting for the scheduled jobs.
+
+    ``push`` entries send an Odoo record to HubSpot; ``fetch`` entries re-read a
+    HubSpot record (a failed import, a merge, a webhook hint); ``archive``
+    entries archive a HubSpot record whose Odoo record was archived or deleted.
+    A partial unique index keeps one pending entry per target, so many edits of
+    a record make one entry.
+    """
+
+    _name = "hubspot.sync.queue"
+    _description = "HubSpot Sync Queue"
+    _order = "next_attempt, id"
+
+    company_id = fields.Many2one("res.company", required=True, index=True, readonly=True)
+    action = fields.Selection(
+        [
+            ("push", "Send to HubSpot"),
+            ("fetch", "Read from HubSpot"),
+            ("archive", "Archive in HubSpot"),
+        ],
+        required=True,
+        readonly=True,
+    )
+    res_model = fields.Char(string="Odoo Model", required=True, readonly=True)
+    res_id = fields.Integer(string="Odoo Record ID", readonly=True)
+    hubspot_id = fields.Char(string="HubSpot ID", readonly=True)
+    state = fields.Selection(
+        [("pending", "Pending"), ("failed", "Failed")], default="pending", required=True
+    )
+    attempts = fields.Integer(readonly=True)
+    next_attempt = fields.Datetime(default=fields.Datetime.now, required=True, index=True)
+    last_error = fields.Text(readonly=True)
+
+    def init(self):
+        self.env.cr.execute(
+            """
+            CREATE UNIQUE INDEX IF NOT EXISTS hubspot_sync_queue_pending_uniq
+                ON hubspot_sync_queue (company_id, action, res_model,
+                                       COALESCE(res_id, 0), COALESCE(hubspot_id, ''))
+            """
+        )
+
+    @api.model
+    def _enqueue(self, company, action, res_model, res_ids=(), hubspot_ids=()):
+        """Queue work once per target; an entry already waiting is left as it is.
+
+        Plain SQL with ON CONFLICT, because the write() that calls this runs for
+        every edit and must neither duplicate entries nor race another worker.
+        """
+        targets = [(res_id, None) for res_id in res_ids] + [(None, hid) for hid in hubspot_ids]
+        if not targets:
+            return
+        self.env.flush_all()
+        now = fields.Datetime.now()
+        rows = SQL(", ").join(
+            SQL(
+                "(%s, %s, %s, %s::int, %s::varchar, 'pending', 0, %s, %s, %s, %s, %s)",
+                company.id,
+                action,
+                res_model,
+                res_id,
+                hubspot_id,
+                now,
+                self.env.uid,
+                self.env.uid,
+                now,
+                now,
+            )
+            for res_id, hubspot_id in targets
+        )
+        # A failed entry is given a new chance by a new change; a pending one keeps
+        # its place and its back-off.
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO hubspot_sync_queue (company_id, action, res_model, res_id,
+                    hubspot_id, state, attempts, next_attempt,
+                    create_uid, write_uid, create_date, write_date)
+                VALUES %s
+                ON CONFLICT (company_id, action, res_model,
+                             COALESCE(res_id, 0), COALESCE(hubspot_id, ''))
+                DO UPDATE SET state = 'pending', attempts = 0, next_attempt = EXCLUDED.next_attempt
+                        WHERE hubspot_sync_queue.state = 'failed'
+                """,
+                rows,
+            )
+        )
+        self.invalidate_model()
+
+    @api.model
+    def _claim(self, company, action, res_model, limit):
+        """Lock and return due entries; entries locked by another worker are skipped."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            """
+            SELECT id FROM hubspot_sync_queue
+             WHERE company_id = %s AND action = %s AND res_model = %s
+               AND state = 'pending' AND next_attempt <= now() at time zone 'UTC'
+             ORDER BY next_attempt, id
+             LIMIT %s
+               FOR NO KEY UPDATE SKIP LOCKED
+            """,
+            (company.id, action, res_model, limit),
+        )
+        return self.browse([row[0] for row in self.env.cr.fetchall()])
+
+    @api.model
+    def _count_due(self, company, action, res_model):
+        return self.search_count(
+            [
+                ("company_id", "=", company.id),
+                ("action", "=", action),
+                ("res_model", "=", res_model),
+                ("state", "=", "pending"),
+                ("next_attempt", "<=", fields.Datetime.now()),
+            ]
+        )
+
+    def _mark_failed(self, error):
+        """Schedule the next try with a growing delay; give up after the last delay."""
+        now = fields.Datetime.now()
+        for entry in self:
+            attempts = entry.attempts + 1
+            if attempts > len(RETRY_DELAYS):
+                entry.write({"state": "failed", "attempts": attempts, "last_error": error})
+                continue
+            entry.write(
+                {
+                    "attempts": attempts,
+                    "last_error": error,
+                    "next_attempt": now + timedelta(seconds=RETRY_DELAYS[attempts - 1]),
+                }
+            )
+
+    def action_retry(self):
+        self.write({"state": "pending", "next_attempt": fields.Datetime.now()})

@@ -1,0 +1,128 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from ..services.exceptions import HubspotError
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    hubspot_access_token = fields.Char(
+        related="company_id.hubspot_access_token", readonly=False, groups="base.group_system"
+    )
+    hubspot_api_url = fields.Char(related="company_id.hubspot_api_url", readonly=False)
+    hubspot_portal_id = fields.Char(related="company_id.hubspot_portal_id", readonly=False)
+    hubspot_sync_contacts = fields.Boolean(
+        related="company_id.hubspot_sync_contacts", readonly=False
+    )
+    hubspot_contacts_since = fields.Date(
+        related="company_id.hubspot_contacts_since", readonly=False
+    )
+    hubspot_lead_status_ids = fields.Many2many(
+        related="company_id.hubspot_lead_status_ids", readonly=False
+    )
+    hubspot_sync_deals = fields.Boolean(related="company_id.hubspot_sync_deals", readonly=False)
+    hubspot_partner_category_id = fields.Many2one(
+        related="company_id.hubspot_partner_category_id", readonly=False
+    )
+    hubspot_stage_mapping_mode = fields.Selection(
+        related="company_id.hubspot_stage_mapping_mode", readonly=False
+    )
+    hubspot_delete_policy_hubspot2odoo = fields.Selection(
+        related="company_id.hubspot_delete_policy_hubspot2odoo", readonly=False
+    )
+    hubspot_delete_policy_odoo2hubspot = fields.Selection(
+        related="company_id.hubspot_delete_policy_odoo2hubspot", readonly=False
+    )
+    hubspot_default_pipeline_id = fields.Many2one(
+        "hubspot.pipeline",
+        string="HubSpot Pipeline",
+        compute="_compute_hubspot_default_pipeline_id",
+        inverse="_inverse_hubspot_default_pipeline_id",
+        domain="[('company_id', '=', company_id)]",
+        help="The HubSpot pipeline whose deals sync with the opportunities of the sales team.",
+    )
+    hubspot_default_team_id = fields.Many2one(
+        "crm.team",
+        string="Sales Team",
+        compute="_compute_hubspot_default_pipeline_id",
+        readonly=False,
+        domain="[('company_id', 'in', (company_id, False))]",
+    )
+    hubspot_token_verified = fields.Boolean(related="company_id.hubspot_token_verified")
+
+    @api.depends("company_id")
+    def _compute_hubspot_default_pipeline_id(self):
+        for settings in self:
+            pipeline = self.env["hubspot.pipeline"].search(
+                [("company_id", "=", settings.company_id.id), ("team_id", "!=", False)], limit=1
+            )
+            settings.hubspot_default_pipeline_id = pipeline
+            settings.hubspot_default_team_id = pipeline.team_id
+
+    def _inverse_hubspot_default_pipeline_id(self):
+        for settings in self:
+            pipeline = settings.hubspot_default_pipeline_id
+            if pipeline and pipeline.team_id != settings.hubspot_default_team_id:
+                self.env["hubspot.pipeline"].search(
+                    [
+                        ("company_id", "=", settings.company_id.id),
+                        ("team_id", "=", settings.hubspot_default_team_id.id),
+                    ]
+                ).team_id = False
+                pipeline.team_id = settings.hubspot_default_team_id
+
+    def set_values(self):
+        super().set_values()
+        company = self.company_id
+        if company.sudo().hubspot_access_token and not company.hubspot_token_verified:
+            # Saving a new token verifies it and starts the sync (SPEC S2); a token
+            # that does not work is refused with HubSpot's reason.
+            try:
+                company._hubspot_verify_and_start()
+            except HubspotError as error:
+                raise UserError(company._hubspot_error_message(error)) from error
+
+    def action_hubspot_test_connection(self):
+        """Check the saved token against HubSpot and say plainly what happened."""
+        self.ensure_one()
+        company = self.company_id
+        if not company.sudo().hubspot_access_token:
+            return self._hubspot_notify(
+                "danger", self.env._("Enter the access token of your HubSpot private app first.")
+            )
+        try:
+            company._hubspot_verify_and_start()
+        except HubspotError as error:
+            return self._hubspot_notify("danger", company._hubspot_error_message(error))
+        return self._hubspot_notify(
+            "success", self.env._("HubSpot access token saved and verified.")
+        )
+
+    def action_hubspot_fetch_options(self):
+        """Fetch pipelines, deal stages and lead-status options now (SPEC S5)."""
+        self.ensure_one()
+        try:
+            counts = self.company_id._hubspot_fetch_metadata()
+        except HubspotError as error:
+            return self._hubspot_notify("danger", self.company_id._hubspot_error_message(error))
+        return self._hubspot_notify(
+            "success",
+            self.env._(
+                "Fetched %(pipelines)s pipelines with %(stages)s stages, "
+                "%(statuses)s lead statuses and %(lifecycle)s lifecycle stages.",
+                **counts,
+            ),
+        )
+
+    def _hubspot_notify(self, kind, message):
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("HubSpot"),
+                "message": message,
+                "type": kind,
+                "sticky": kind == "danger",
+            },
+        }

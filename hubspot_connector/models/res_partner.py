@@ -1,0 +1,285 @@
+import phonenumbers
+
+from odoo import api, fields, models
+from odoo.tools import email_normalize
+
+from .hubspot_sync_mixin import HubspotValueError, parse_hubspot_datetime
+
+
+class ResPartner(models.Model):
+    """HubSpot contacts <-> partners."""
+
+    _name = "res.partner"
+    _inherit = ["res.partner", "hubspot.sync.mixin"]
+    _hubspot_object_type = "contacts"
+
+    hubspot_lead_status = fields.Selection(
+        selection="_selection_hubspot_lead_status",
+        string="HubSpot Lead Status",
+        index=True,
+        copy=False,
+    )
+    hubspot_lifecycle_stage = fields.Selection(
+        selection="_selection_hubspot_lifecycle_stage",
+        string="HubSpot Lifecycle Stage",
+        index=True,
+        copy=False,
+    )
+
+    @api.model
+    def _selection_hubspot_lead_status(self):
+        return self.env["hubspot.lead.status"]._selection()
+
+    @api.model
+    def _selection_hubspot_lifecycle_stage(self):
+        return self.env["hubspot.lifecycle.stage"]._selection()
+
+    # ------------------------------------------------------------------
+    # Scope and matching
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _hubspot_sync_enabled(self, company):
+        return company.hubspot_sync_contacts
+
+    def _hubspot_push_scope(self, company):
+        """Partners with the company's contacts tag (SPEC C4), and not archived."""
+        category = company.hubspot_partner_category_id
+        return self.filtered(
+            lambda p: (
+                category in p.category_id
+                and p.active
+                and p.hubspot_company_id in (company, self.env["res.company"])
+                and p.company_id in (company, self.env["res.company"])
+            )
+        )
+
+    def _hubspot_scope_fields(self):
+        return {"category_id", "active"}
+
+    @api.model
+    def _hubspot_extra_properties(self):
+        return super()._hubspot_extra_properties() + ["hs_additional_emails"]
+
+    @api.model
+    def _hubspot_accept_new(self, payload, company):
+        """The start date (C5) and lead-status filter (C6) decide what is imported."""
+        props = payload["properties"]
+        since = company.hubspot_contacts_since
+        created = parse_hubspot_datetime(props.get("createdate") or payload.get("createdAt"))
+        if since and created and created.date() < since:
+            return "created_before_start_date"
+        statuses = company.hubspot_lead_status_ids.mapped("value")
+        if statuses and props.get("hs_lead_status") not in statuses:
+            return "lead_status_filtered"
+        return None
+
+    @api.model
+    def _hubspot_find_match(self, payload, company):
+        """First link by e-mail only when exactly one partner has it (P1).
+
+        Partners already linked to another HubSpot contact do not count as a
+        free match: a duplicate never takes over a link (P2), it goes to review.
+        """
+        email = email_normalize(payload["properties"].get("email") or "")
+        if not email:
+            return self.browse(), self.browse()
+        partners = self.with_context(active_test=False).search(
+            [
+                ("email_normalized", "=", email),
+                ("company_id", "in", (company.id, False)),
+            ]
+        )
+        if len(partners) == 1 and not partners.hubspot_id:
+            return partners, self.browse()
+        if partners:
+            return self.browse(), partners
+        return self.browse(), self.browse()
+
+    @api.model
+    def _hubspot_create_defaults(self, payload, company):
+        props = payload["properties"]
+        name = " ".join(
+            part
+            for part in (props.get("firstname"), props.get("lastname"))
+            if part and part.strip()
+        )
+        vals = {"name": name.strip() or props.get("email") or f"HubSpot {payload['id']}"}
+        if company.hubspot_partner_category_id:
+            vals["category_id"] = [(4, company.hubspot_partner_category_id.id)]
+        return vals
+
+    @api.model
+    def _hubspot_payload_label(self, payload):
+        props = payload["properties"]
+        name = " ".join(p for p in (props.get("firstname"), props.get("lastname")) if p)
+        return name or props.get("email") or payload["id"]
+
+    def _hubspot_push_error(self, plan, error, company):
+        """A 409 on create links to the existing contact only when P1 allows it."""
+        existing_id = getattr(error, "existing_id", None)
+        if not existing_id:
+            return False
+        holder = self._hubspot_linked(company, [existing_id]).get(existing_id)
+        email = email_normalize(self.email or "")
+        others = self.with_context(active_test=False).search_count(
+            [("email_normalized", "=", email), ("company_id", "in", (company.id, False))]
+        )
+        if holder or others > 1:
+            self._hubspot_set_state("review")
+            self._hubspot_report_review(
+                company,
+                {"id": existing_id, "properties": {"email": self.email}},
+                "ambiguous_match",
+                self.env._(
+                    "HubSpot already has a contact with %(email)s, and %(count)s Odoo "
+                    "partners claim it: choose which one is linked.",
+                    email=self.email,
+                    count=others + (1 if holder else 0),
+                ),
+                self | (holder or self.browse()),
+            )
+            return True
+        self._hubspot_link(
+            company, existing_id, self.env._("Linked to the existing HubSpot contact (409).")
+        )
+        self.env["hubspot.sync.queue"].sudo()._enqueue(
+            company, "fetch", self._name, hubspot_ids=[existing_id]
+        )
+        return True
+
+    # ------------------------------------------------------------------
+    # Converters: _hubspot_read_<converter> (Odoo to HubSpot) and
+    # _hubspot_write_<converter> (HubSpot to Odoo)
+    # ------------------------------------------------------------------
+
+    def _hubspot_read_email(self, mapping, base):
+        return {mapping.hubspot_properties[0]: (self.email or "").strip().lower()}
+
+    def _hubspot_normalize_email(self, mapping, values, payload):
+        return {name: value.lower() for name, value in values.items()}
+
+    def _hubspot_write_email(self, mapping, remote, payload):
+        value = remote[mapping.hubspot_properties[0]]
+        if value and not email_normalize(value):
+            raise HubspotValueError(
+                self.env._("Invalid e-mail address %(email)r.", email=value), "invalid_email"
+            )
+        return {mapping.odoo_field: value or False}
+
+    def _hubspot_phone_region(self, payload=None):
+        """Country code that national phone numbers are read in."""
+        code = payload and (payload["properties"].get("country") or "").strip().upper()
+        if code and len(code) == 2:
+            return code
+        return (self.country_id or self.env.company.country_id).code or None
+
+    def _hubspot_format_phone(self, value, region):
+        """E.164 when the number parses for the known country (C9), else an error."""
+        if not value:
+            return ""
+        try:
+            number = phonenumbers.parse(value, region)
+        except phonenumbers.NumberParseException as error:
+            raise HubspotValueError(
+                self.env._("Unparsable phone number %(phone)r.", phone=value), "invalid_phone"
+            ) from error
+        if not phonenumbers.is_possible_number(number):
+            raise HubspotValueError(
+                self.env._("Impossible phone number %(phone)r.", phone=value), "invalid_phone"
+            )
+        formatted = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        if number.extension:
+            formatted += f" ext. {number.extension}"
+        return formatted
+
+    def _hubspot_read_phone(self, mapping, base):
+        value = self[mapping.odoo_field] or ""
+        try:
+            value = self._hubspot_format_phone(value, self._hubspot_phone_region())
+        except HubspotValueError:
+            value = value.strip()
+        return {mapping.hubspot_properties[0]: value}
+
+    def _hubspot_normalize_phone(self, mapping, values, payload):
+        region = self._hubspot_phone_region(payload)
+        normalized = {}
+        for name, value in values.items():
+            try:
+                normalized[name] = self._hubspot_format_phone(value, region)
+            except HubspotValueError:
+                normalized[name] = value
+        return normalized
+
+    def _hubspot_write_phone(self, mapping, remote, payload):
+        value = remote[mapping.hubspot_properties[0]]
+        return {
+            mapping.odoo_field: self._hubspot_format_phone(
+                value, self._hubspot_phone_region(payload)
+            )
+            or False
+        }
+
+    def _hubspot_read_person_name(self, mapping, base):
+        """Split the name, unless it is still what the last sync joined (round trip)."""
+        first, last = mapping.hubspot_properties
+        name = (self.name or "").strip()
+        if name == " ".join(v for v in (base.get(first), base.get(last)) if v):
+            return {first: base.get(first, ""), last: base.get(last, "")}
+        if self.is_company or " " not in name:
+            return {first: "", last: name}
+        given, _sep, family = name.rpartition(" ")
+        return {first: given, last: family}
+
+    def _hubspot_write_person_name(self, mapping, remote, payload):
+        name = " ".join(v for v in remote.values() if v)
+        return {mapping.odoo_field: name} if name else {}
+
+    def _hubspot_read_company_name(self, mapping, base):
+        return {mapping.hubspot_properties[0]: self.parent_id.name or self.company_name or ""}
+
+    def _hubspot_write_company_name(self, mapping, remote, payload):
+        if self.parent_id:
+            return {}
+        return {mapping.odoo_field: remote[mapping.hubspot_properties[0]] or False}
+
+    def _hubspot_read_country(self, mapping, base):
+        return {mapping.hubspot_properties[0]: self.country_id.code or ""}
+
+    def _hubspot_normalize_country(self, mapping, values, payload):
+        return {name: value.upper() if len(value) == 2 else value for name, value in values.items()}
+
+    def _hubspot_write_country(self, mapping, remote, payload):
+        value = remote[mapping.hubspot_properties[0]]
+        if not value:
+            return {mapping.odoo_field: False}
+        country = self.env["res.country"].search(
+            ["|", ("code", "=ilike", value), ("name", "=ilike", value)], limit=1
+        )
+        if not country:
+            raise HubspotValueError(
+                self.env._("Unknown country %(country)r.", country=value), "unknown_country"
+            )
+        return {mapping.odoo_field: country.id}
+
+    def _hubspot_read_state(self, mapping, base):
+        return {mapping.hubspot_properties[0]: self.state_id.name or ""}
+
+    def _hubspot_write_state(self, mapping, remote, payload):
+        value = remote[mapping.hubspot_properties[0]]
+        if not value:
+            return {mapping.odoo_field: False}
+        domain = ["|", ("code", "=ilike", value), ("name", "=ilike", value)]
+        country_code = (payload["properties"].get("country") or "").strip()
+        if country_code:
+            domain += [
+                "|",
+                ("country_id.code", "=ilike", country_code),
+                ("country_id.name", "=ilike", country_code),
+            ]
+        state = self.env["res.country.state"].search(domain, limit=1)
+        if not state:
+            raise HubspotValueError(
+                self.env._("Unknown state %(state)r.", state=value), "unknown_state"
+            )
+        return {mapping.odoo_field: state.id}

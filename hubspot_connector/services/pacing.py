@@ -1,0 +1,107 @@
+"""Client-side pacing so that a normal sync never meets HubSpot's 429.
+
+HubSpot counts requests in a rolling window (``TEN_SECONDLY_ROLLING``: 100 or 190 per 10 s,
+search: 5 per second). Waiting for a 429 and backing off wastes a whole window, so the client
+keeps its own sliding window and sleeps just long enough before each request instead.
+"""
+
+import threading
+import time
+from collections import deque
+from contextlib import contextmanager
+
+
+class SlidingWindowLimiter:
+    """Allow at most ``limit`` requests in any ``interval`` seconds; thread-safe.
+
+    A request is stamped when its response has arrived, not when it was sent: HubSpot counts
+    it at some moment in between, so the completion time is the stamp that can never expire
+    before HubSpot's own does. Requests still in flight hold a slot without a stamp.
+
+    ``clock`` and ``sleep`` are injectable so that the limiter can be tested without waiting.
+    """
+
+    def __init__(self, limit, interval, *, clock=time.monotonic, sleep=time.sleep):
+        if limit < 1 or interval <= 0:
+            raise ValueError("a rate limit needs limit >= 1 and interval > 0")
+        self.limit = int(limit)
+        self.interval = float(interval)
+        #: requests let through so far
+        self.admitted = 0
+        self._clock = clock
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self._stamps = deque()  # [time, number of requests], times ascending
+        self._stamped = 0  # requests in self._stamps
+        self._in_flight = 0
+
+    def __repr__(self):
+        return f"SlidingWindowLimiter(limit={self.limit}, interval={self.interval})"
+
+    @contextmanager
+    def slot(self):
+        """Hold one request slot for the duration of the ``with`` block."""
+        self.acquire()
+        try:
+            yield
+        finally:
+            self.release()
+
+    def acquire(self):
+        """Block until a request may be sent; return the seconds waited."""
+        waited = 0.0
+        while True:
+            with self._lock:
+                now = self._clock()
+                self._prune(now)
+                if self._stamped + self._in_flight < self.limit:
+                    self._in_flight += 1
+                    self.admitted += 1
+                    return waited
+                # All slots taken: wait for the oldest stamp to leave the window, or, if every
+                # slot is in flight (many threads), poll at the average request spacing.
+                delay = (
+                    self._stamps[0][0] + self.interval - now
+                    if self._stamps
+                    else self.interval / self.limit
+                )
+            delay = max(delay, 0.001)  # never spin on rounding noise
+            self._sleep(delay)
+            waited += delay
+
+    def release(self):
+        """Stamp a finished request (answered or failed: HubSpot may have counted it)."""
+        with self._lock:
+            self._in_flight -= 1
+            self._stamp(self._clock(), 1)
+
+    def observe(self, limit=None, remaining=None, interval=None):
+        """Correct the window from what HubSpot reports in its rate-limit headers.
+
+        ``limit`` and ``interval`` (seconds) only ever make the limiter stricter: a lower
+        configured budget is the operator's choice. When HubSpot says fewer requests remain
+        than this window thinks (another process shares the app), the difference is booked
+        as requests made now, which slows this client down for one interval.
+
+        Call it right after :meth:`release`. The window is compared as it was last pruned,
+        when the request was admitted: HubSpot counted the request later than that, so for
+        this client's own traffic HubSpot never reports more use than the window holds.
+        """
+        with self._lock:
+            if limit is not None and 0 < limit < self.limit:
+                self.limit = int(limit)
+            if interval is not None and interval > self.interval:
+                self.interval = float(interval)
+            if remaining is None:
+                return
+            missing = int(self.limit - self._stamped - self._in_flight - max(remaining, 0))
+            if missing > 0:
+                self._stamp(self._clock(), missing)
+
+    def _stamp(self, now, count):
+        self._stamps.append([now, count])
+        self._stamped += count
+
+    def _prune(self, now):
+        while self._stamps and self._stamps[0][0] + self.interval <= now:
+            self._stamped -= self._stamps.popleft()[1]

@@ -1,0 +1,344 @@
+"""What a fresh sandbox portal holds: object types, standard properties, pipeline, owners.
+
+The values follow HubSpot's defaults as documented in docs/HUBSPOT_API.md (sections 2, 3.1-3.3).
+"""
+
+from dataclasses import dataclass
+
+PORTAL_ID = 24587913
+# HubSpot-defined properties and pipelines exist "since forever"; new portals show these dates.
+HUBSPOT_DEFINED_AT = "2019-08-06T02:41:52.000Z"
+EPOCH_ISO = "1970-01-01T00:00:00Z"
+
+
+@dataclass(frozen=True)
+class ObjectType:
+    """Static facts about one CRM object type."""
+
+    name: str  # plural path name, e.g. "contacts"
+    type_id: str  # e.g. "0-1"
+    singular: str  # e.g. "contact", used in association type names
+    modified_property: str  # the last-modified property of this type
+    default_properties: tuple  # returned when a request names none
+    searchable_properties: tuple  # searched by the free-text ``query``
+
+
+CONTACTS = ObjectType(
+    name="contacts",
+    type_id="0-1",
+    singular="contact",
+    modified_property="lastmodifieddate",
+    default_properties=(
+        "createdate",
+        "email",
+        "firstname",
+        "hs_object_id",
+        "lastmodifieddate",
+        "lastname",
+    ),
+    searchable_properties=(
+        "firstname",
+        "lastname",
+        "email",
+        "phone",
+        "hs_additional_emails",
+        "fax",
+        "mobilephone",
+        "company",
+    ),
+)
+DEALS = ObjectType(
+    name="deals",
+    type_id="0-3",
+    singular="deal",
+    modified_property="hs_lastmodifieddate",
+    default_properties=(
+        "dealname",
+        "amount",
+        "closedate",
+        "pipeline",
+        "dealstage",
+        "createdate",
+        "hs_lastmodifieddate",
+        "hs_object_id",
+    ),
+    searchable_properties=("dealname", "pipeline", "dealstage", "description", "dealtype"),
+)
+OBJECT_TYPES = {CONTACTS.name: CONTACTS, DEALS.name: DEALS}
+OBJECT_TYPE_ALIASES = {
+    "contacts": "contacts",
+    "contact": "contacts",
+    "0-1": "contacts",
+    "deals": "deals",
+    "deal": "deals",
+    "0-3": "deals",
+}
+
+# HUBSPOT_DEFINED association type ids, by (from type, to type).
+ASSOCIATION_TYPE_IDS = {("contacts", "deals"): 4, ("deals", "contacts"): 3}
+
+# Properties whose options are derived from portal data, not stored on the property.
+DYNAMIC_OPTIONS = {("deals", "pipeline"), ("deals", "dealstage")}
+OWNER_PROPERTY = "hubspot_owner_id"
+
+
+def _options(pairs):
+    return [
+        {"label": label, "value": value, "displayOrder": order, "hidden": False, "description": ""}
+        for order, (value, label) in enumerate(pairs)
+    ]
+
+
+BOOL_OPTIONS = _options([("true", "Yes"), ("false", "No")])
+
+
+def property_definition(
+    name,
+    label,
+    prop_type="string",
+    field_type="text",
+    group="contactinformation",
+    options=(),
+    read_only=False,
+    calculated=False,
+    unique=False,
+    hubspot_defined=True,
+    description="",
+    created_at=HUBSPOT_DEFINED_AT,
+):
+    """A property in the shape of HubSpot's Properties API ``Property``."""
+    return {
+        "name": name,
+        "label": label,
+        "type": prop_type,
+        "fieldType": field_type,
+        "groupName": group,
+        "description": description,
+        "options": list(options),
+        "displayOrder": -1,
+        "hidden": False,
+        "hasUniqueValue": unique,
+        "calculated": calculated,
+        "externalOptions": name == OWNER_PROPERTY,
+        "hubspotDefined": hubspot_defined,
+        "formField": not read_only,
+        "modificationMetadata": {
+            "archivable": not hubspot_defined,
+            "readOnlyDefinition": hubspot_defined,
+            "readOnlyValue": read_only,
+        },
+        "createdAt": created_at,
+        "updatedAt": created_at,
+        "archived": False,
+    }
+
+
+def _common_properties(group, modified_property):
+    """Properties every object type has: system timestamps, ids and the owner."""
+    return [
+        property_definition("createdate", "Create Date", "datetime", "date", group, read_only=True),
+        property_definition(
+            modified_property, "Last Modified Date", "datetime", "date", group, read_only=True
+        ),
+        property_definition("hs_object_id", "Record ID", "number", "number", group, read_only=True),
+        property_definition(
+            "hs_merged_object_ids", "Merged record IDs", "string", "text", group, read_only=True
+        ),
+        property_definition(
+            OWNER_PROPERTY, "Owner", "enumeration", "select", group, description="Record owner"
+        ),
+    ]
+
+
+LEAD_STATUS_OPTIONS = _options(
+    [
+        ("NEW", "New"),
+        ("OPEN", "Open"),
+        ("IN_PROGRESS", "In Progress"),
+        ("OPEN_DEAL", "Open Deal"),
+        ("UNQUALIFIED", "Unqualified"),
+        ("ATTEMPTED_TO_CONTACT", "Attempted to Contact"),
+        ("CONNECTED", "Connected"),
+        ("BAD_TIMING", "Bad Timing"),
+    ]
+)
+LIFECYCLE_STAGE_OPTIONS = _options(
+    [
+        ("subscriber", "Subscriber"),
+        ("lead", "Lead"),
+        ("marketingqualifiedlead", "Marketing Qualified Lead"),
+        ("salesqualifiedlead", "Sales Qualified Lead"),
+        ("opportunity", "Opportunity"),
+        ("customer", "Customer"),
+        ("evangelist", "Evangelist"),
+        ("other", "Other"),
+    ]
+)
+
+
+def contact_properties():
+    """The standard contact properties of a new portal."""
+    text = [
+        ("firstname", "First Name", "text"),
+        ("lastname", "Last Name", "text"),
+        ("email", "Email", "text"),
+        ("phone", "Phone Number", "phonenumber"),
+        ("mobilephone", "Mobile Phone Number", "phonenumber"),
+        ("fax", "Fax Number", "phonenumber"),
+        ("salutation", "Salutation", "text"),
+        ("company", "Company Name", "text"),
+        ("jobtitle", "Job Title", "text"),
+        ("website", "Website URL", "text"),
+        ("address", "Street Address", "text"),
+        ("city", "City", "text"),
+        ("zip", "Postal Code", "text"),
+        ("state", "State/Region", "text"),
+        ("country", "Country/Region", "text"),
+    ]
+    return [property_definition(n, label, field_type=f) for n, label, f in text] + [
+        property_definition(
+            "hs_lead_status", "Lead Status", "enumeration", "radio", options=LEAD_STATUS_OPTIONS
+        ),
+        property_definition(
+            "lifecyclestage",
+            "Lifecycle Stage",
+            "enumeration",
+            "radio",
+            options=LIFECYCLE_STAGE_OPTIONS,
+        ),
+        property_definition(
+            "hs_additional_emails",
+            "Additional email addresses",
+            "string",
+            "textarea",
+            read_only=True,
+        ),
+        *_common_properties("contactinformation", CONTACTS.modified_property),
+    ]
+
+
+def deal_properties():
+    """The standard deal properties of a new portal."""
+    group = "dealinformation"
+    return [
+        property_definition("dealname", "Deal Name", group=group),
+        property_definition("amount", "Amount", "number", "number", group),
+        property_definition("closedate", "Close Date", "datetime", "date", group),
+        property_definition("pipeline", "Pipeline", "enumeration", "select", group),
+        property_definition("dealstage", "Deal Stage", "enumeration", "radio", group),
+        property_definition(
+            "deal_currency_code",
+            "Currency",
+            "enumeration",
+            "select",
+            group,
+            options=_options(
+                [
+                    ("EUR", "Euro"),
+                    ("USD", "US Dollar"),
+                    ("GBP", "British Pound"),
+                    ("CHF", "Swiss Franc"),
+                ]
+            ),
+        ),
+        property_definition(
+            "dealtype",
+            "Deal Type",
+            "enumeration",
+            "select",
+            group,
+            options=_options(
+                [("newbusiness", "New Business"), ("existingbusiness", "Existing Business")]
+            ),
+        ),
+        property_definition("description", "Deal Description", "string", "textarea", group),
+        property_definition(
+            "closed_lost_reason", "Closed Lost Reason", "string", "textarea", group
+        ),
+        property_definition("closed_won_reason", "Closed Won Reason", "string", "textarea", group),
+        property_definition(
+            "hs_deal_stage_probability",
+            "Deal probability",
+            "number",
+            "number",
+            group,
+            read_only=True,
+            calculated=True,
+        ),
+        property_definition(
+            "hs_is_closed",
+            "Is Deal Closed?",
+            "bool",
+            "booleancheckbox",
+            group,
+            BOOL_OPTIONS,
+            read_only=True,
+            calculated=True,
+        ),
+        property_definition(
+            "hs_is_closed_won",
+            "Is Closed Won",
+            "bool",
+            "booleancheckbox",
+            group,
+            BOOL_OPTIONS,
+            read_only=True,
+            calculated=True,
+        ),
+        *_common_properties(group, DEALS.modified_property),
+    ]
+
+
+def stage(stage_id, label, order, probability, is_closed=False, created_at=EPOCH_ISO):
+    """A deal stage in HubSpot's ``PipelineStage`` shape (metadata values are strings)."""
+    return {
+        "id": stage_id,
+        "label": label,
+        "displayOrder": order,
+        "metadata": {"isClosed": "true" if is_closed else "false", "probability": probability},
+        "createdAt": created_at,
+        "updatedAt": created_at,
+        "archived": False,
+        "writePermissions": "CRM_PERMISSIONS_ENFORCEMENT",
+    }
+
+
+def default_pipeline():
+    """HubSpot's default "Sales Pipeline" (id ``default``)."""
+    stages = [
+        ("appointmentscheduled", "Appointment Scheduled", "0.2", False),
+        ("qualifiedtobuy", "Qualified To Buy", "0.4", False),
+        ("presentationscheduled", "Presentation Scheduled", "0.6", False),
+        ("decisionmakerboughtin", "Decision Maker Bought-In", "0.8", False),
+        ("contractsent", "Contract Sent", "0.9", False),
+        ("closedwon", "Closed Won", "1.0", True),
+        ("closedlost", "Closed Lost", "0.0", True),
+    ]
+    return {
+        "id": "default",
+        "label": "Sales Pipeline",
+        "displayOrder": 0,
+        "stages": [
+            stage(sid, label, i, p, closed) for i, (sid, label, p, closed) in enumerate(stages)
+        ],
+        "createdAt": EPOCH_ISO,
+        "updatedAt": EPOCH_ISO,
+        "archived": False,
+    }
+
+
+DEFAULT_OWNERS = [
+    {
+        "id": "41629779",
+        "email": "anna.schmidt@example.com",
+        "firstName": "Anna",
+        "lastName": "Schmidt",
+    },
+    {"id": "41629780", "email": "ben.carter@example.com", "firstName": "Ben", "lastName": "Carter"},
+    {
+        "id": "41629781",
+        "email": "claire.dubois@example.com",
+        "firstName": "Claire",
+        "lastName": "Dubois",
+    },
+]

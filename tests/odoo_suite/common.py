@@ -1,0 +1,55 @@
+"""Shared base of the Odoo suite: real Odoo, real PostgreSQL, a real HubSpot sandbox.
+
+pytest-odoo collects these classes outside the addon, where Odoo's test
+metaclass does not set ``test_tags`` and ``test_module``: the base class does.
+Odoo's tests block outbound HTTP except to localhost, where the sandbox runs.
+"""
+
+from odoo.tests import TransactionCase, new_test_user
+
+from hubspot_sandbox import SandboxServer
+
+TOKEN = "pat-na1-00000000-1111-2222-3333-444444444444"
+
+
+class HubspotCase(TransactionCase):
+    test_tags = {"standard", "at_install"}
+    test_module = "hubspot_connector"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
+        cls.sandbox = SandboxServer(host="127.0.0.1", port=0).start()
+        cls.addClassCleanup(cls.sandbox.stop)
+        cls.company = cls.env.company
+        cls.category = cls.env.ref("hubspot_connector.partner_category_hubspot")
+        cls.company.write(
+            {
+                "hubspot_access_token": TOKEN,
+                "hubspot_api_url": cls.sandbox.url,
+                "hubspot_token_verified": True,
+            }
+        )
+        cls.salesman = new_test_user(
+            cls.env,
+            "hs_salesman",
+            groups="sales_team.group_sale_salesman",
+            email="sales@example.com",
+        )
+        cls.manager = new_test_user(
+            cls.env, "hs_manager", groups="sales_team.group_sale_manager", email="boss@example.com"
+        )
+
+    def setUp(self):
+        super().setUp()
+        self.sandbox.reset()
+        self.sandbox.reset_stats()
+        self.sandbox.set_faults(rate=0.0)
+
+    def requests_to(self, method, path):
+        """How many requests of this endpoint reached the sandbox since the test began."""
+        return self.sandbox.stats()["by_endpoint"].get(f"{method} {path}", 0)
+
+    def total_requests(self):
+        return self.sandbox.stats()["total"]
