@@ -197,16 +197,33 @@ def run(store, table, query):
     return total, records, end if end < total else None
 
 
+class _IndexSlice:
+    """Ids of ``index[start:stop]`` in sort order, materialized only for the requested page."""
+
+    def __init__(self, index, start, stop, descending):
+        self.index, self.start, self.stop, self.descending = index, start, stop, descending
+
+    def __len__(self):
+        return self.stop - self.start
+
+    def __getitem__(self, page):
+        first, last, _ = page.indices(len(self))
+        if self.descending:
+            first, last = self.stop - last, self.stop - first
+            return [i for _, i in reversed(self.index[first:last])]
+        return [i for _, i in self.index[self.start + first : self.start + last]]
+
+
 def _indexed_matches(store, table, query):
-    """Matching ids in sort order, scanning only the slice of the index the filters allow."""
+    """Matching ids in sort order, scanning only the slice of the index the filters allow.
+
+    A search made only of range filters on the sort property needs no scan at all.
+    """
     index = table.live[query.sort]
     bounds = [_group_bounds(index, group, query.sort) for group in query.groups] or [
         (0, len(index))
     ]
     start, stop = min(b[0] for b in bounds), max(b[1] for b in bounds)
-    window = index[start:stop]
-    if query.descending:
-        window.reverse()
     only_bounds = not query.text_terms and (
         not query.groups
         or (
@@ -214,9 +231,10 @@ def _indexed_matches(store, table, query):
             and all(f.name == query.sort and f.operator in RANGE_OPERATORS for f in query.groups[0])
         )
     )
+    window = _IndexSlice(index, start, stop, query.descending)
     if only_bounds:
-        return [i for _, i in window]
-    return [i for _, i in window if _matches(store, table, table.records[i], query)]
+        return window
+    return [i for i in window[:] if _matches(store, table, table.records[i], query)]
 
 
 def _group_bounds(index, group, sort):

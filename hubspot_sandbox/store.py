@@ -199,14 +199,18 @@ class Store:
             names = [*record.props, *table.computed]
         elif not names:
             names = table.type.default_properties
-        properties = {n: self.value(table, record, n) for n in names if n in table.properties}
+        created, updated = iso(record.created), iso(record.updated)
+        known = {"createdate": created, table.type.modified_property: updated}  # formatted once
+        properties = {
+            n: known.get(n) or self.value(table, record, n) for n in names if n in table.properties
+        }
         if full:
             properties = {n: v for n, v in properties.items() if v is not None}
         body = {
             "id": str(record.id),
             "properties": properties,
-            "createdAt": iso(record.created),
-            "updatedAt": iso(record.updated),
+            "createdAt": created,
+            "updatedAt": updated,
             "archived": record.archived_at is not None,
         }
         if record.archived_at is not None:
@@ -344,9 +348,7 @@ class Store:
         updated = modified_at if modified_at is not None else updated
         if not diff and created is None and updated is None:
             return False
-        live = record.archived_at is None
-        if live:
-            self._unindex(table, record)
+        before = self._entries(table, record)
         for name, value in diff.items():
             if value:
                 record.props[name] = value
@@ -354,8 +356,8 @@ class Store:
                 record.props.pop(name, None)
         record.created = created if created is not None else record.created
         record.updated = updated if updated is not None else now_ms()
-        if live:
-            self._index(table, record)
+        if record.archived_at is None:
+            self._move_entries(table, record, before, self._entries(table, record))
         return True
 
     def archive(self, table, record):
@@ -492,25 +494,42 @@ class Store:
                 self.links[(to_name, from_name)][target].discard(old_id)
                 self.link(table, new_id, to_table, target)
 
-    def _index(self, table, record):
-        for name, key in zip(table.index_names, table.index_keys(record), strict=True):
+    @staticmethod
+    def _entries(table, record):
+        """What the indexes hold for a live record: its sort keys and its unique values."""
+        return table.index_keys(record), {n: record.props.get(n) for n in table.unique}
+
+    @staticmethod
+    def _move_entries(table, record, before, after):
+        """Update the indexes from entries ``before`` to ``after`` (None: not indexed).
+
+        Only what changed is touched: an update usually moves just the last-modified key.
+        """
+        no_entries = ((None,) * len(table.index_names), {})
+        old_keys, old_unique = before or no_entries
+        new_keys, new_unique = after or no_entries
+        for name, old, new in zip(table.index_names, old_keys, new_keys, strict=True):
+            if old == new:
+                continue
             items = table.live[name]
-            if not items or items[-1] < key:
-                items.append(key)
-            else:
-                insort(items, key)
+            if old is not None:
+                _sorted_remove(items, old)
+            if new is not None and (not items or items[-1] < new):
+                items.append(new)
+            elif new is not None:
+                insort(items, new)
         for name, owners in table.unique.items():
-            value = record.props.get(name)
-            if value:
-                owners[unique_key(value)] = record.id
+            old, new = old_unique.get(name), new_unique.get(name)
+            if old and old != new and owners.get(unique_key(old)) == record.id:
+                del owners[unique_key(old)]
+            if new:
+                owners[unique_key(new)] = record.id
+
+    def _index(self, table, record):
+        self._move_entries(table, record, None, self._entries(table, record))
 
     def _unindex(self, table, record):
-        for name, key in zip(table.index_names, table.index_keys(record), strict=True):
-            _sorted_remove(table.live[name], key)
-        for name, owners in table.unique.items():
-            value = record.props.get(name)
-            if value and owners.get(unique_key(value)) == record.id:
-                del owners[unique_key(value)]
+        self._move_entries(table, record, self._entries(table, record), None)
 
     def _rebuild_indexes(self, table):
         """Rebuild every index from scratch: cheaper than insorting a bulk load one by one."""

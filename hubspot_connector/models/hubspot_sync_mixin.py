@@ -301,7 +301,7 @@ class HubspotSyncMixin(models.AbstractModel):
         (after both are applied), ``overwritten`` (Odoo values replaced) and
         ``errors`` (field-level problems; those fields are skipped).
         """
-        base = self.hubspot_synced_values if self else None
+        base = (self.hubspot_synced_values or None) if self else None
         snapshot = dict(base or {})
         remote_time = payload and parse_hubspot_datetime(payload.get("updatedAt"))
         local_is_newer = bool(

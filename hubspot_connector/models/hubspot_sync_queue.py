@@ -105,12 +105,12 @@ class HubspotSyncQueue(models.Model):
             """
             SELECT id FROM hubspot_sync_queue
              WHERE company_id = %s AND action = %s AND res_model = %s
-               AND state = 'pending' AND next_attempt <= now() at time zone 'UTC'
+               AND state = 'pending' AND next_attempt <= %s
              ORDER BY next_attempt, id
              LIMIT %s
                FOR NO KEY UPDATE SKIP LOCKED
             """,
-            (company.id, action, res_model, limit),
+            (company.id, action, res_model, fields.Datetime.now(), limit),
         )
         return self.browse([row[0] for row in self.env.cr.fetchall()])
 

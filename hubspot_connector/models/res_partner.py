@@ -104,7 +104,9 @@ class ResPartner(models.Model):
             for part in (props.get("firstname"), props.get("lastname"))
             if part and part.strip()
         )
-        vals = {"name": name.strip() or props.get("email") or f"HubSpot {payload['id']}"}
+        vals = {
+            "name": name.strip() or props.get("email") or self._hubspot_placeholder_name(payload["id"])
+        }
         if company.hubspot_partner_category_id:
             vals["category_id"] = [(4, company.hubspot_partner_category_id.id)]
         return vals
@@ -221,15 +223,24 @@ class ResPartner(models.Model):
         }
 
     def _hubspot_read_person_name(self, mapping, base):
-        """Split the name, unless it is still what the last sync joined (round trip)."""
+        """Split the name, unless it is still what the last sync made of it (round trip).
+
+        A contact without a name got the e-mail or its id as name (a partner needs
+        one): that placeholder is not a name to send back.
+        """
         first, last = mapping.hubspot_properties
         name = (self.name or "").strip()
-        if name == " ".join(v for v in (base.get(first), base.get(last)) if v):
+        joined = " ".join(v for v in (base.get(first), base.get(last)) if v)
+        placeholders = {self.email or "", self._hubspot_placeholder_name()}
+        if name == joined or (not joined and name in placeholders):
             return {first: base.get(first, ""), last: base.get(last, "")}
         if self.is_company or " " not in name:
             return {first: "", last: name}
         given, _sep, family = name.rpartition(" ")
         return {first: given, last: family}
+
+    def _hubspot_placeholder_name(self, hubspot_id=None):
+        return self.env._("HubSpot contact %(id)s", id=hubspot_id or self.hubspot_id)
 
     def _hubspot_write_person_name(self, mapping, remote, payload):
         name = " ".join(v for v in remote.values() if v)

@@ -5,7 +5,7 @@ import logging
 import pytest
 from conftest import TOKEN, make_client, seed_contacts
 
-from hubspot_connector.services import HubspotNotFound, HubspotValidationError
+from hubspot_connector.services import HubspotAuthError, HubspotNotFound, HubspotValidationError
 
 
 def test_token_never_appears_in_logs_errors_or_repr(sandbox, caplog):
@@ -24,7 +24,7 @@ def test_token_never_appears_in_logs_errors_or_repr(sandbox, caplog):
             client.get_object("contacts", "999", [])
         texts += [str(not_found.value), repr(not_found.value)]
         failed = make_client(sandbox, token=TOKEN + "-revoked", max_tries=1)
-        with pytest.raises(Exception) as denied:
+        with pytest.raises(HubspotAuthError) as denied:
             failed.check_connection()
         texts += [str(denied.value), repr(denied.value), repr(failed)]
     assert "retry" in caplog.text  # the retries were logged...

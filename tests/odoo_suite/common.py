@@ -47,6 +47,36 @@ class HubspotCase(TransactionCase):
         self.sandbox.reset_stats()
         self.sandbox.set_faults(rate=0.0)
 
+    # -- HubSpot side ---------------------------------------------------
+
+    def hs_contact(self, created_at=None, **properties):
+        """A contact made directly in the sandbox (as a HubSpot user would)."""
+        return self.sandbox.store.create_object("contacts", properties, created_at=created_at)
+
+    def hs_get(self, object_type, object_id):
+        return self.sandbox.store.get_object(object_type, object_id)
+
+    # -- jobs --------------------------------------------------------------
+
+    def pull_contacts(self):
+        self.env["res.company"]._cron_hubspot_sync_contacts()
+
+    def process_queue(self):
+        self.env["res.company"]._cron_hubspot_process_queue()
+
+    def partner_of(self, contact):
+        return self.env["res.partner"].with_context(active_test=False).search(
+            [("hubspot_id", "=", contact["id"])]
+        )
+
+    def tagged_partner(self, **vals):
+        return self.env["res.partner"].create(dict(vals, category_id=[(4, self.category.id)]))
+
+    def journal(self, record, event):
+        return self.env["hubspot.sync.journal"].search(
+            [("res_model", "=", record._name), ("res_id", "=", record.id), ("event", "=", event)]
+        )
+
     def requests_to(self, method, path):
         """How many requests of this endpoint reached the sandbox since the test began."""
         return self.sandbox.stats()["by_endpoint"].get(f"{method} {path}", 0)

@@ -1,0 +1,66 @@
+"""``python -m hubspot_sandbox`` starts a server, prints its URL and honours its options."""
+
+import json
+import re
+import socket
+import subprocess
+import sys
+
+import pytest
+import requests
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def run_cli():
+    """Start the CLI with arguments; returns (process, url). Processes are ended after the test."""
+    processes = []
+
+    def run(*args):
+        process = subprocess.Popen(
+            [sys.executable, "-m", "hubspot_sandbox", "--port", str(free_port()), *args],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        processes.append(process)
+        line = process.stdout.readline()
+        found = re.search(r"http://[\d.]+:\d+", line)
+        assert found, f"no URL printed: {line!r}"
+        return process, found.group(0)
+
+    yield run
+    for process in processes:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_cli_serves_with_token_and_seed(run_cli, tmp_path):
+    seed = tmp_path / "seed.json"
+    seed.write_text(json.dumps({"contacts": [{"properties": {"email": "cli@example.com"}}]}))
+    _, url = run_cli("--token", "pat-na1-cli", "--seed", str(seed), "--rate-limit", "3")
+    wrong = requests.get(f"{url}/crm/v3/objects/contacts", headers={"Authorization": "Bearer x"})
+    assert wrong.status_code == 401
+    right = requests.get(
+        f"{url}/crm/v3/objects/contacts?properties=email",
+        headers={"Authorization": "Bearer pat-na1-cli"},
+        timeout=10,
+    )
+    assert right.status_code == 200
+    assert right.headers["X-HubSpot-RateLimit-Max"] == "3"
+    assert right.json()["results"][0]["properties"]["email"] == "cli@example.com"
+
+
+def test_cli_generates_demo_data(run_cli):
+    _, url = run_cli("--generate-contacts", "40", "--generate-deals", "8")
+    stats = requests.post(
+        f"{url}/crm/v3/objects/deals/search",
+        json={"limit": 1},
+        headers={"Authorization": "Bearer any"},
+        timeout=10,
+    ).json()
+    assert stats["total"] == 8
