@@ -20,6 +20,7 @@ tracemalloc figures) with the reading side; ``--in-process`` runs it in a thread
 
 import argparse
 import json
+import logging
 import math
 import os
 import subprocess
@@ -171,6 +172,7 @@ def main():
     parser.add_argument("--interval", type=float, default=10.0, help="seconds")
     parser.add_argument("--in-process", action="store_true", help="sandbox in a thread")
     args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING, format="    %(message)s")  # the client's retries
     where = "in-process thread" if args.in_process else "subprocess"
     limits = {"rate_limit": args.limit, "rate_interval": args.interval}
 

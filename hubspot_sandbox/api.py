@@ -17,7 +17,7 @@ from urllib.parse import unquote, urlencode
 from . import search
 from .defaults import ASSOCIATION_TYPE_IDS, OBJECT_TYPE_ALIASES
 from .errors import ApiError, not_found, validation_error
-from .store import non_unique_property, parse_id
+from .store import non_unique_property, parse_id, unique_key
 from .values import iso, now_ms
 
 BATCH_LIMIT = 100
@@ -289,7 +289,7 @@ def batch_create(req):
     def plan(store, table, item):
         return None, store.prepare(table, None, item.get("properties") or {})
 
-    return _batch_write(req, plan, created_status=201)
+    return _batch_write(req, plan, success_status=201)
 
 
 def batch_update(req):
@@ -316,7 +316,7 @@ def batch_upsert(req):
     return _batch_write(req, plan, check_ids=True, upsert=True)
 
 
-def _batch_write(req, plan, created_status=200, check_ids=False, upsert=False):
+def _batch_write(req, plan, success_status=200, check_ids=False, upsert=False):
     """Validate every input, then apply them all (shared by create, update and upsert).
 
     With an ``objectWriteTraceId`` on every input HubSpot answers 207 with per-input errors
@@ -356,12 +356,11 @@ def _batch_write(req, plan, created_status=200, check_ids=False, upsert=False):
             if upsert:
                 result["new"] = is_new
             results.append(result)
-    status = 207 if errors else (201 if created_status == 201 else 200)
-    return status, _batch_envelope(results, errors, started)
+    return (207 if errors else success_status), _batch_envelope(results, errors, started)
 
 
 def _reject_duplicate_ids(inputs):
-    ids = [str(i.get("id", "")).strip().lower() for i in inputs]
+    ids = [unique_key(str(i.get("id", ""))) for i in inputs]
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:
         raise validation_error(
@@ -375,7 +374,7 @@ def _reject_shared_unique_values(table, plans):
     for name in table.unique:
         seen = set()
         for _, changes, _ in plans:
-            value = (changes.get(name) or "").strip().lower()
+            value = unique_key(changes.get(name) or "")
             if value and value in seen:
                 raise validation_error(
                     f"Duplicate {name} in batch input: {changes[name]}",

@@ -64,7 +64,6 @@ DEALS = ObjectType(
     ),
     searchable_properties=("dealname", "pipeline", "dealstage", "description", "dealtype"),
 )
-OBJECT_TYPES = {CONTACTS.name: CONTACTS, DEALS.name: DEALS}
 OBJECT_TYPE_ALIASES = {
     "contacts": "contacts",
     "contact": "contacts",
@@ -77,8 +76,6 @@ OBJECT_TYPE_ALIASES = {
 # HUBSPOT_DEFINED association type ids, by (from type, to type).
 ASSOCIATION_TYPE_IDS = {("contacts", "deals"): 4, ("deals", "contacts"): 3}
 
-# Properties whose options are derived from portal data, not stored on the property.
-DYNAMIC_OPTIONS = {("deals", "pipeline"), ("deals", "dealstage")}
 OWNER_PROPERTY = "hubspot_owner_id"
 
 

@@ -665,7 +665,26 @@ class HubspotSyncMixin(models.AbstractModel):
                 break
         if page:
             self._hubspot_pull_page(page, company, cursor_field, run_start, totals)
+        if finished:
+            totals["archived_in_hubspot"] = self._hubspot_pull_archived(company, client)
         return totals, finished
+
+    @api.model
+    def _hubspot_pull_archived(self, company, client):
+        """Apply the deletion policy to records archived in HubSpot (searches skip those)."""
+        seen = 0
+        chunk = []
+        for payload in client.iter_objects(
+            self._hubspot_object_type, ["hs_object_id"], archived=True
+        ):
+            chunk.append(payload["id"])
+            if len(chunk) == company._hubspot_page_size():
+                seen += self._hubspot_handle_remote_removal(company, chunk)
+                chunk = []
+        if chunk:
+            seen += self._hubspot_handle_remote_removal(company, chunk)
+        company._hubspot_commit()
+        return seen
 
     @api.model
     def _hubspot_pull_page(self, page, company, cursor_field, run_start, totals):
@@ -708,20 +727,25 @@ class HubspotSyncMixin(models.AbstractModel):
         excluded; with "archive" it is archived and unlinked. Never deleted.
         """
         journal = self.env["hubspot.sync.journal"]
+        handled = 0
         for record in self._hubspot_linked(company, hubspot_ids).values():
+            if record.hubspot_error_kind == "archived_in_hubspot":
+                continue  # already handled at an earlier run
+            handled += 1
             if company.hubspot_delete_policy_hubspot2odoo == "archive":
                 journal._log(company, "archived", record, note=self.env._("Archived in HubSpot."))
                 record._hubspot_unlink(self.env._("Archived in HubSpot."))
                 record.with_context(**IMPORT_CONTEXT).sudo().write({"active": False})
-                record._hubspot_set_state("excluded")
-            elif record.hubspot_sync_state != "excluded":
+            else:
                 journal._log(
                     company,
                     "kept",
                     record,
                     note=self.env._("Archived in HubSpot; kept in Odoo (deletion policy)."),
                 )
-                record._hubspot_set_state("excluded")
+            record._hubspot_set_state("excluded")
+            record.with_context(**IMPORT_CONTEXT).sudo().hubspot_error_kind = "archived_in_hubspot"
+        return handled
 
     @api.model
     def _hubspot_archive_queued(self, company, client, deadline):

@@ -105,7 +105,9 @@ class ResPartner(models.Model):
             if part and part.strip()
         )
         vals = {
-            "name": name.strip() or props.get("email") or self._hubspot_placeholder_name(payload["id"])
+            "name": name.strip()
+            or props.get("email")
+            or self._hubspot_placeholder_name(payload["id"])
         }
         if company.hubspot_partner_category_id:
             vals["category_id"] = [(4, company.hubspot_partner_category_id.id)]
@@ -264,9 +266,9 @@ class ResPartner(models.Model):
         value = remote[mapping.hubspot_properties[0]]
         if not value:
             return {mapping.odoo_field: False}
-        country = self.env["res.country"].search(
-            ["|", ("code", "=ilike", value), ("name", "=ilike", value)], limit=1
-        )
+        # Country codes are two letters; Odoo cuts longer search values to the field's size.
+        field = "code" if len(value) == 2 else "name"
+        country = self.env["res.country"].search([(field, "=ilike", value)], limit=1)
         if not country:
             raise HubspotValueError(
                 self.env._("Unknown country %(country)r.", country=value), "unknown_country"

@@ -155,7 +155,7 @@ class HubspotClient:
                 "HubSpot %s %s failed (%s); retry %d of %d in %.1f s",
                 method,
                 path,
-                error.status or type(error).__name__,
+                error.status or type(error.__cause__).__name__,
                 attempt,
                 self.max_tries - 1,
                 delay,
@@ -192,11 +192,13 @@ class HubspotClient:
         except ValueError:
             body = {"message": f"HTTP {status} {response.reason}"}
         body = body if isinstance(body, dict) else {}
+        message = str(body.get("message"))
+        daily = status == 429 and (body.get("policyName") == "DAILY" or "daily limit" in message)
+        error = error_from_payload(body, status, daily=daily)
+        error.context.setdefault("path", path)
         retry_after = _retry_after(response)
         if status == 429:
-            daily = body.get("policyName") == "DAILY" or "daily limit" in str(body.get("message"))
-            error = error_from_payload(body, status, daily=daily)
-            if path.endswith("/search") or "secondly limit" in str(body.get("message")):
+            if path.endswith("/search") or "secondly limit" in message:
                 window = 1.0
             else:
                 window = _seconds(
@@ -206,8 +208,6 @@ class HubspotClient:
             if retry_after is not None and retry_after > 60:
                 retry_after /= 1000
             return error, not daily, retry_after or window or self._rate.interval
-        error = error_from_payload(body, status)
-        error.context.setdefault("path", path)
         if status == 423:  # HubSpot locks a record for 2 s during high-volume syncs
             return error, True, max(retry_after or 0.0, 2.0)
         if status == 477:  # account migration: HubSpot says how long, in seconds
@@ -453,7 +453,7 @@ class HubspotClient:
         """POST ``items`` in chunks of ``size`` as ``inputs``; map outcomes to item indexes.
 
         ``collect(chunk, answer, outcome)`` files the results and errors of one answer, chunk
-        being ``(index, item)`` pairs; a 204 answer (no ``collect``) acknowledges every item.
+        being ``(index, item)`` pairs; without it (204 endpoints) every item is acknowledged.
         A chunk refused as a whole for its content (400, 404, 409: HubSpot fails a whole
         create on one duplicate e-mail) is bisected until every bad item has its own error
         and every good one went through. Any other failure (after the retries) stops the
@@ -484,7 +484,7 @@ class HubspotClient:
                 send(chunk[: len(chunk) // 2])
                 send(chunk[len(chunk) // 2 :])
                 return
-            if answer is None:
+            if collect is None:  # the endpoint answers 204: every item went through
                 outcome.results.update(chunk)
             else:
                 collect(chunk, answer, outcome)
@@ -609,10 +609,8 @@ class HubspotClient:
                     for value in values
                 }
                 for index, pair in chunk:
-                    if index not in outcome.results and named & {
-                        pair["from"]["id"],
-                        pair["to"]["id"],
-                    }:
+                    ends = {pair["from"]["id"], pair["to"]["id"]}
+                    if index not in outcome.results and named & ends:
                         outcome.errors[index] = error
 
         return self._run_batch(

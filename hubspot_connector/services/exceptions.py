@@ -108,7 +108,6 @@ def error_from_payload(payload, status=None, *, daily=False):
     ``daily`` marks a 429 whose policy is the daily limit (decided by the caller, which also
     decides whether to retry).
     """
-    payload = payload if isinstance(payload, dict) else {}
     category = payload.get("category")
     if status == 429:
         cls = HubspotDailyLimitReached if daily else HubspotRateLimited

@@ -65,8 +65,10 @@ class HubspotCase(TransactionCase):
         self.env["res.company"]._cron_hubspot_process_queue()
 
     def partner_of(self, contact):
-        return self.env["res.partner"].with_context(active_test=False).search(
-            [("hubspot_id", "=", contact["id"])]
+        return (
+            self.env["res.partner"]
+            .with_context(active_test=False)
+            .search([("hubspot_id", "=", contact["id"])])
         )
 
     def tagged_partner(self, **vals):

@@ -31,7 +31,9 @@ class TestContactsPull(HubspotCase):
         self.pull_contacts()
         self.assertEqual(self.partner_of(contact), partner)
         self.assertEqual(partner.city, "Hamburg")
-        self.assertEqual(self.env["res.partner"].search_count([("email", "=", "ada@example.com")]), 1)
+        self.assertEqual(
+            self.env["res.partner"].search_count([("email", "=", "ada@example.com")]), 1
+        )
 
     def test_x2_second_run_reads_only_changes_in_batches(self):
         for number in range(30):
@@ -76,10 +78,14 @@ class TestContactsPull(HubspotCase):
         self.assertEqual(partner.hubspot_lifecycle_stage, "lead")
         partner.hubspot_lead_status = "CONNECTED"
         self.process_queue()
-        self.assertEqual(self.hs_get("contacts", contact["id"])["properties"]["hs_lead_status"], "CONNECTED")
+        self.assertEqual(
+            self.hs_get("contacts", contact["id"])["properties"]["hs_lead_status"], "CONNECTED"
+        )
 
     def test_c8_first_link_fills_blanks_but_never_overwrites_odoo_data(self):
-        partner = self.tagged_partner(name="Grace Hopper", email="grace@example.com", phone="+1 202 555 0100")
+        partner = self.tagged_partner(
+            name="Grace Hopper", email="grace@example.com", phone="+1 202 555 0100"
+        )
         contact = self.hs_contact(
             email="GRACE@example.com ",
             firstname="Grace",
@@ -108,7 +114,9 @@ class TestContactsPull(HubspotCase):
 
 class TestContactsPush(HubspotCase):
     def test_c2_c4_tagged_partner_is_created_then_only_changes_are_sent(self):
-        untagged = self.env["res.partner"].create({"name": "Private", "email": "private@example.com"})
+        untagged = self.env["res.partner"].create(
+            {"name": "Private", "email": "private@example.com"}
+        )
         partner = self.tagged_partner(
             name="Anna Maria von Berg", email="anna@example.com", phone="+33 1 23 45 67 89"
         )
@@ -126,7 +134,9 @@ class TestContactsPush(HubspotCase):
         self.assertEqual(self.requests_to("POST", "/crm/v3/objects/contacts/batch/update"), 0)
         partner.write({"city": "Lyon"})
         partner.write({"zip": "69001"})
-        self.assertEqual(self.env["hubspot.sync.queue"].search_count([("res_id", "=", partner.id)]), 1)
+        self.assertEqual(
+            self.env["hubspot.sync.queue"].search_count([("res_id", "=", partner.id)]), 1
+        )
         self.process_queue()
         self.assertEqual(self.requests_to("POST", "/crm/v3/objects/contacts/batch/update"), 1)
         props = self.hs_get("contacts", partner.hubspot_id)["properties"]
@@ -165,7 +175,9 @@ class TestContactsPush(HubspotCase):
         self.assertEqual(writes, [])
 
     def test_name_round_trip_changes_neither_side(self):
-        contact = self.hs_contact(firstname="Anna Maria", lastname="von Berg", email="am@example.com")
+        contact = self.hs_contact(
+            firstname="Anna Maria", lastname="von Berg", email="am@example.com"
+        )
         self.pull_contacts()
         partner = self.partner_of(contact)
         self.assertEqual(partner.name, "Anna Maria von Berg")
@@ -204,7 +216,10 @@ class TestConflicts(HubspotCase):
     def test_x3_conflict_newer_odoo_change_wins(self):
         contact, partner = self._linked()
         self.sandbox.store.update_object(
-            "contacts", contact["id"], {"phone": "+4930333"}, modified_at=datetime.now() - timedelta(minutes=5)
+            "contacts",
+            contact["id"],
+            {"phone": "+4930333"},
+            modified_at=datetime.now() - timedelta(minutes=5),
         )
         partner.phone = "+4930222"
         self.process_queue()
@@ -216,7 +231,9 @@ class TestConflicts(HubspotCase):
         self.env.ref("hubspot_connector.field_mapping_partner_function").rule = "none"
         contact, partner = self._linked()
         partner.write({"city": "Odoo City", "function": "Odoo Job"})
-        self.sandbox.store.update_object("contacts", contact["id"], {"city": "HS City", "jobtitle": "HS Job"})
+        self.sandbox.store.update_object(
+            "contacts", contact["id"], {"city": "HS City", "jobtitle": "HS Job"}
+        )
         self.process_queue()
         props = self.hs_get("contacts", contact["id"])["properties"]
         self.assertEqual((partner.city, props["city"]), ("Odoo City", "Odoo City"))

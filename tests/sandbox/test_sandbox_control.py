@@ -1,6 +1,4 @@
-"""Control endpoints (stats, reset, seed) and the in-process helpers around them."""
-
-from datetime import datetime, timezone
+"""Control endpoints (stats, reset, seed) and the matching in-process methods."""
 
 
 def test_stats_count_by_endpoint_with_ids_and_by_status(sandbox, http, http_for):
@@ -88,24 +86,3 @@ def test_bad_seed_is_400_and_unknown_control_route_404(http):
     bad = http.post("/_sandbox/seed", json={"contacts": [{"properties": {"nope": "1"}}]})
     assert bad.status_code == 400 and "nope" in bad.json()["message"]
     assert http.get("/_sandbox/nothing").status_code == 404
-
-
-def test_store_helpers_backdate_and_set_modified(sandbox):
-    store = sandbox.store
-    created = store.create_object(
-        "contacts", {"email": "h@example.com"}, created_at=datetime(2022, 2, 2, tzinfo=timezone.utc)
-    )
-    assert created["properties"]["createdate"] == "2022-02-02T00:00:00.000Z"
-    updated = store.update_object(
-        "contacts", created["id"], {"city": "Bern"}, modified_at=1_700_000_000_000
-    )
-    assert updated["updatedAt"] == "2023-11-14T22:13:20.000Z"
-    assert store.get_object("contacts", created["id"])["properties"]["city"] == "Bern"
-    assert store.get_object("contacts", "1") is None
-
-
-def test_store_helpers_may_set_read_only_properties(sandbox):
-    created = sandbox.store.create_object(
-        "contacts", {"email": "m@example.com", "hs_additional_emails": "M2@example.com"}
-    )
-    assert created["properties"]["hs_additional_emails"] == "M2@example.com"
