@@ -209,7 +209,8 @@ def main():
         print(f"  sliding-window floor  {window_minimum:.1f} s (first window free)")
         print(
             f"  peak memory, reading  {kib(clean['peak_at_checkpoint'])} after 10,000; "
-            f"{kib(clean['peak'])} after {clean['records']:,}"
+            f"{kib(clean['peak'])} after {clean['records']:,}  "
+            f"[{verdict(clean['peak'] <= 1.25 * (clean['peak_at_checkpoint'] or clean['peak']))}]"
         )
 
         sandbox.control("stats/reset", {})

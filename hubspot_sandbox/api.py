@@ -70,6 +70,13 @@ class Request:
             n.strip() for value in self.query.get(name, []) for n in value.split(",") if n.strip()
         ]
 
+    def offset(self):
+        """``after`` of endpoints that page by position (owners, v4 association lists)."""
+        after = str(self.arg("after") or "0")
+        if not after.isdigit():
+            raise validation_error(f"after must be an integer offset, got {after!r}")
+        return int(after)
+
     def limit(self, default, maximum):
         """``limit`` query parameter, capped like HubSpot's list endpoints."""
         try:
@@ -252,7 +259,7 @@ def merge_objects(req):
 def search_objects(req):
     store = req.store
     table = store.table(req.params["type"])
-    query = search.parse(table, req.json(), len(req.raw_body.decode("utf-8", "replace")))
+    query = search.parse(table, req.json_object(), len(req.raw_body.decode("utf-8", "replace")))
     with store.lock:
         total, records, after = search.run(store, table, query)
         results = [store.render(table, r, query.properties) for r in records]
@@ -466,7 +473,7 @@ def get_stage(req):
 def list_owners(req):
     store = req.store
     limit = req.limit(100, OWNER_LIMIT)
-    start = int(req.arg("after") or 0) if str(req.arg("after") or "0").isdigit() else 0
+    start = req.offset()
     email = (req.arg("email") or "").strip().lower()
     with store.lock:
         owners = [] if req.flag("archived") else list(store.owners.values())
@@ -625,7 +632,7 @@ def associations_list(req):
     store = req.store
     from_table, to_table = store.link_pair(req.params["type"], req.params["to"])
     limit = req.limit(ASSOCIATION_PAGE, ASSOCIATION_PAGE)
-    start = int(req.arg("after") or 0) if str(req.arg("after") or "0").isdigit() else 0
+    start = req.offset()
     with store.lock:
         associated = _associated(
             store, from_table, _live(store, from_table, req.params["id"]), to_table

@@ -11,6 +11,7 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
+from .defaults import OBJECT_TYPE_ALIASES
 from .errors import validation_error
 from .store import unique_key
 from .values import comparable
@@ -52,6 +53,7 @@ class Filter:
     high: object = None
     values: frozenset = frozenset()
     pattern: str = ""
+    target: str = ""  # associated object type of an ``associations.*`` filter
 
 
 @dataclass
@@ -71,8 +73,6 @@ def parse(table, body, raw_length):
     """Validate a search body against HubSpot's limits and parse it."""
     if raw_length > MAX_BODY_CHARS:
         raise validation_error(f"The request body may have at most {MAX_BODY_CHARS} characters")
-    if not isinstance(body, dict):
-        raise validation_error("The search request must be a JSON object")
     groups = body.get("filterGroups") or []
     if len(groups) > MAX_GROUPS:
         raise validation_error(
@@ -139,10 +139,13 @@ def _parse_filter(table, raw):
     if operator not in OPERATORS:
         raise validation_error(f"Unknown filter operator {operator}")
     if name and name.startswith("associations."):
-        if operator not in ("EQ", "IN"):
-            raise validation_error(f"Operator {operator} is not supported for {name}")
-        values = raw.get("values") if operator == "IN" else [raw.get("value")]
-        return Filter(name, operator, "association", values=frozenset(str(v) for v in values or []))
+        target = OBJECT_TYPE_ALIASES.get(name.split(".", 1)[1].lower())
+        if operator not in ("EQ", "IN") or target in (None, table.name):
+            raise validation_error(f"Filter {name} {operator} is not supported")
+        values = frozenset(
+            str(v) for v in (raw.get("values") if operator == "IN" else [raw.get("value")]) or []
+        )
+        return Filter(name, operator, "association", values=values, target=target)
     definition = table.properties.get(name)
     if definition is None:
         raise validation_error(
@@ -316,8 +319,8 @@ def _matches_text(store, table, record, terms):
 
 def _matches_filter(store, table, record, f):
     if f.kind == "association":
-        other = store.table(f.name.split(".", 1)[1])
-        return any(str(i) in f.values for i in store.linked(table, record, other))
+        linked = store.linked(table, record, store.tables[f.target])
+        return any(str(i) in f.values for i in linked)
     text = store.value(table, record, f.name)
     if f.operator in ("HAS_PROPERTY", "NOT_HAS_PROPERTY"):
         return bool(text) == (f.operator == "HAS_PROPERTY")

@@ -175,9 +175,11 @@ class SandboxServer:
         return self.store.seed(data)
 
     def stats(self):
+        """Request counts since the last reset (what a client really sent, for benchmarks)."""
         return self._stats.snapshot()
 
     def reset_stats(self):
+        """Zero the request counts, keeping the data."""
         self._stats.reset()
 
     def set_faults(self, rate=0.0, kinds=ERROR_KINDS, slow_seconds=2.0, seed=None, rules=None):

@@ -1,4 +1,12 @@
-from odoo import api, models
+from odoo import api, fields, models
+
+from ..services.exceptions import HubspotNotFound
+from .hubspot_sync_mixin import HubspotValueError, parse_hubspot_datetime
+
+# The deal property that holds the Odoo id: unique-valued in HubSpot, so that creating
+# a deal is an upsert and a retry after a lost reply finds the deal it already made.
+DEAL_ID_PROPERTY = "odoo_opportunity_id"
+CONTACT_ASSOCIATION = "associations.contacts"
 
 
 class CrmLead(models.Model):
@@ -7,19 +15,28 @@ class CrmLead(models.Model):
     _name = "crm.lead"
     _inherit = ["crm.lead", "hubspot.sync.mixin"]
     _hubspot_object_type = "deals"
+    # A lost opportunity is archived in Odoo; it is a closed-lost deal, not a deletion.
+    _hubspot_archive_is_removal = False
+
+    # ------------------------------------------------------------------
+    # Scope
+    # ------------------------------------------------------------------
 
     @api.model
     def _hubspot_sync_enabled(self, company):
         return company.hubspot_sync_deals
 
-    def _hubspot_push_scope(self, company):
-        """Opportunities of a sales team mapped to one of the company's pipelines (D2)."""
-        teams = (
+    @api.model
+    def _hubspot_pipelines(self, company):
+        return (
             self.env["hubspot.pipeline"]
             .sudo()
             .search([("company_id", "=", company.id), ("team_id", "!=", False)])
-            .team_id
         )
+
+    def _hubspot_push_scope(self, company):
+        """Opportunities of a sales team mapped to one of the company's pipelines (D2)."""
+        teams = self._hubspot_pipelines(company).team_id
         return self.filtered(
             lambda lead: (
                 lead.type == "opportunity"
@@ -32,16 +49,373 @@ class CrmLead(models.Model):
         return {"team_id", "type", "active"}
 
     @api.model
-    def _hubspot_setup_pipelines(self, pipelines, company):
-        """Map HubSpot's default pipeline to the company's first sales team when none is.
+    def _hubspot_extra_properties(self):
+        return super()._hubspot_extra_properties() + ["deal_currency_code", "closed_lost_reason"]
 
-        So that a fresh install syncs deals with no extra setup.
+    @api.model
+    def _hubspot_properties(self):
+        return [name for name in super()._hubspot_properties() if name != CONTACT_ASSOCIATION]
+
+    @api.model
+    def _hubspot_accept_new(self, payload, company):
+        """Deals of pipelines no sales team syncs stay out of Odoo."""
+        pipeline_id = payload["properties"].get("pipeline")
+        if pipeline_id not in self._hubspot_pipelines(company).mapped("hubspot_id"):
+            return "pipeline_not_synced"
+        return None
+
+    @api.model
+    def _hubspot_create_defaults(self, payload, company):
+        return {
+            "type": "opportunity",
+            "company_id": company.id,
+            # Not the user the job runs as: the deal owner, if any, sets it.
+            "user_id": False,
+            "name": payload["properties"].get("dealname") or f"HubSpot deal {payload['id']}",
+        }
+
+    @api.model
+    def _hubspot_payload_label(self, payload):
+        return payload["properties"].get("dealname") or payload["id"]
+
+    # ------------------------------------------------------------------
+    # Pipelines and stages (D3, D4)
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _hubspot_setup_pipelines(self, pipelines, company):
+        """Map the default pipeline to a team out of the box; apply automatic stages.
+
+        A fresh install then syncs deals of HubSpot's default pipeline with the
+        company's first sales team, with no extra setup.
         """
-        if pipelines.filtered("team_id"):
+        if not pipelines.filtered("team_id"):
+            default = pipelines.filtered(lambda p: p.hubspot_id == "default")[:1] or pipelines[:1]
+            team = self.env["crm.team"].search(
+                [("company_id", "in", (company.id, False))], order="sequence, id", limit=1
+            )
+            if default and team:
+                default.team_id = team
+        if company.hubspot_stage_mapping_mode == "automatic":
+            for pipeline in pipelines.filtered("team_id"):
+                self._hubspot_apply_automatic_stages(pipeline)
+
+    @api.model
+    def _hubspot_apply_automatic_stages(self, pipeline):
+        """Make the team's Odoo stages follow HubSpot's pipeline 1:1 (D3).
+
+        Stages are created or renamed and ordered; the won stage is marked.
+        Closed-lost has no stage: lost opportunities are archived with a reason,
+        as Odoo does. Odoo stages are never deleted, so opportunities keep theirs.
+        """
+        Stage = self.env["crm.stage"].sudo()
+        for mapping in pipeline.stage_mapping_ids.sorted("sequence"):
+            if mapping.is_lost:
+                mapping.stage_id = False
+                continue
+            vals = {
+                "name": mapping.name,
+                "sequence": mapping.sequence,
+                "is_won": mapping.is_won,
+                "team_id": pipeline.team_id.id,
+            }
+            if mapping.stage_id:
+                mapping.stage_id.write(vals)
+            else:
+                mapping.stage_id = Stage.create(vals)
+
+    def _hubspot_pipeline(self):
+        return self._hubspot_pipelines(self.env.company).filtered(
+            lambda p: p.team_id == self.team_id
+        )[:1]
+
+    # ------------------------------------------------------------------
+    # Runs: owners and associations
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _hubspot_prepare_run(self, company, client):
+        """Owners are matched to users by e-mail (D6); read them once per run."""
+        owners = {owner["id"]: (owner.get("email") or "").lower() for owner in client.iter_owners()}
+        return self.with_context(hubspot_owner_emails=owners)
+
+    @api.model
+    def _hubspot_enrich(self, payloads, company, client):
+        """Batch reads and searches return no associations: read them, 1,000 per request."""
+        if not payloads:
             return
-        default = pipelines.filtered(lambda p: p.hubspot_id == "default")[:1] or pipelines[:1]
-        team = self.env["crm.team"].search(
-            [("company_id", "in", (company.id, False))], order="sequence, id", limit=1
+        contacts = client.batch_read_associations("deals", "contacts", [p["id"] for p in payloads])
+        for payload in payloads:
+            linked = contacts.get(payload["id"]) or []
+            payload["properties"][CONTACT_ASSOCIATION] = min(linked, key=int) if linked else ""
+
+    def _hubspot_push_associations(self, company, client, pushed):
+        pairs = [
+            (hubspot_id, values[CONTACT_ASSOCIATION])
+            for _record, hubspot_id, values in pushed
+            if values.get(CONTACT_ASSOCIATION)
+        ]
+        if pairs:
+            client.batch_associate_default("deals", "contacts", pairs)
+
+    # ------------------------------------------------------------------
+    # Push: idempotent creation (D2)
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _hubspot_deal_key(self, lead):
+        """Value of the unique deal property: the database and the opportunity."""
+        database = self.env["ir.config_parameter"].sudo().get_param("database.uuid", "")
+        return f"{database[:8]}-{lead.id}"
+
+    @api.model
+    def _hubspot_ensure_deal_id_property(self, client):
+        try:
+            client.get_property("deals", DEAL_ID_PROPERTY)
+        except HubspotNotFound:
+            client.create_property(
+                "deals",
+                {
+                    "name": DEAL_ID_PROPERTY,
+                    "label": "Odoo opportunity ID",
+                    "type": "string",
+                    "fieldType": "text",
+                    "groupName": "dealinformation",
+                    "hasUniqueValue": True,
+                    "description": "Set by the Odoo HubSpot connector; do not edit.",
+                },
+            )
+
+    @api.model
+    def _hubspot_push_new(self, new, company, client, stats, failed):
+        """Create deals by upsert on the unique Odoo id, so a retry never duplicates."""
+        self._hubspot_ensure_deal_id_property(client)
+        inputs = []
+        for lead, plan in new:
+            key = self._hubspot_deal_key(lead)
+            properties = dict(self._hubspot_properties_of(plan), **{DEAL_ID_PROPERTY: key})
+            inputs.append({"id": key, "properties": properties})
+        result = client.batch_upsert("deals", inputs, DEAL_ID_PROPERTY)
+        return self._hubspot_apply_push_result(new, result, company, stats, failed, "created")
+
+    # ------------------------------------------------------------------
+    # Converters
+    # ------------------------------------------------------------------
+
+    def _hubspot_read_amount(self, mapping, base):
+        value = self[mapping.odoo_field]
+        return {mapping.hubspot_properties[0]: f"{value:.2f}" if value else ""}
+
+    def _hubspot_normalize_amount(self, mapping, values, payload):
+        normalized = {}
+        for name, value in values.items():
+            try:
+                normalized[name] = f"{float(value):.2f}" if value and float(value) else ""
+            except ValueError:
+                normalized[name] = value
+        return normalized
+
+    def _hubspot_write_amount(self, mapping, remote, payload):
+        value = remote[mapping.hubspot_properties[0]]
+        currency = (payload["properties"].get("deal_currency_code") or "").upper()
+        company_currency = self.env.company.currency_id.name
+        if value and currency and currency != company_currency:
+            raise HubspotValueError(
+                self.env._(
+                    "The deal amount is in %(currency)s, the company's currency is %(ours)s: "
+                    "the amount is not imported.",
+                    currency=currency,
+                    ours=company_currency,
+                ),
+                "other_currency",
+            )
+        try:
+            return {mapping.odoo_field: float(value) if value else 0.0}
+        except ValueError as error:
+            raise HubspotValueError(
+                self.env._("Invalid amount %(amount)r.", amount=value), "invalid_amount"
+            ) from error
+
+    def _hubspot_read_date(self, mapping, base):
+        value = self[mapping.odoo_field]
+        return {mapping.hubspot_properties[0]: value.isoformat() if value else ""}
+
+    def _hubspot_normalize_date(self, mapping, values, payload):
+        normalized = {}
+        for name, value in values.items():
+            try:
+                parsed = parse_hubspot_datetime(value)
+            except ValueError:
+                parsed = None
+            normalized[name] = parsed.date().isoformat() if parsed else value
+        return normalized
+
+    def _hubspot_write_date(self, mapping, remote, payload):
+        value = remote[mapping.hubspot_properties[0]]
+        try:
+            return {mapping.odoo_field: fields.Date.from_string(value) if value else False}
+        except ValueError as error:
+            raise HubspotValueError(
+                self.env._("Invalid date %(date)r.", date=value), "invalid_date"
+            ) from error
+
+    def _hubspot_read_owner(self, mapping, base):
+        """The HubSpot owner with the salesperson's e-mail (D6)."""
+        name = mapping.hubspot_properties[0]
+        owners = self.env.context.get("hubspot_owner_emails")
+        if owners is None:
+            return {name: base.get(name, "")}
+        email = (self.user_id.email or self.user_id.login or "").lower()
+        if not self.user_id:
+            return {name: ""}
+        by_email = {owner_email: owner_id for owner_id, owner_email in owners.items()}
+        if email not in by_email:
+            raise HubspotValueError(
+                self.env._(
+                    "Salesperson %(user)s has no HubSpot user with e-mail %(email)s.",
+                    user=self.user_id.name,
+                    email=email,
+                ),
+                "unknown_owner",
+            )
+        return {name: by_email[email]}
+
+    def _hubspot_write_owner(self, mapping, remote, payload):
+        owner_id = remote[mapping.hubspot_properties[0]]
+        if not owner_id:
+            return {mapping.odoo_field: False}
+        email = self.env.context.get("hubspot_owner_emails", {}).get(owner_id)
+        user = email and self.env["res.users"].sudo().search(
+            ["|", ("email", "=ilike", email), ("login", "=ilike", email)], limit=1
         )
-        if default and team:
-            default.team_id = team
+        if not user:
+            raise HubspotValueError(
+                self.env._(
+                    "HubSpot owner %(owner)s (%(email)s) is no Odoo user.",
+                    owner=owner_id,
+                    email=email or "?",
+                ),
+                "unknown_owner",
+            )
+        return {mapping.odoo_field: user.id}
+
+    def _hubspot_read_deal_contact(self, mapping, base):
+        name = mapping.hubspot_properties[0]
+        partner = self.partner_id
+        if not partner:
+            return {name: base.get(name, "")}
+        if not partner.hubspot_id:
+            raise HubspotValueError(
+                self.env._(
+                    "Customer %(partner)s is not in HubSpot yet: the deal is sent without "
+                    "its contact (tag the customer to sync it).",
+                    partner=partner.display_name,
+                ),
+                "contact_not_linked",
+            )
+        return {name: partner.hubspot_id}
+
+    def _hubspot_write_deal_contact(self, mapping, remote, payload):
+        contact_id = remote[mapping.hubspot_properties[0]]
+        if not contact_id:
+            return {}
+        company = self.env.company
+        partner = self.env["res.partner"]._hubspot_linked(company, [contact_id]).get(contact_id)
+        if not partner:
+            raise HubspotValueError(
+                self.env._(
+                    "HubSpot contact %(contact)s is not in Odoo yet; the customer is set "
+                    "once it is.",
+                    contact=contact_id,
+                ),
+                "contact_not_linked",
+                retry=True,
+            )
+        return {mapping.odoo_field: partner.id}
+
+    def _hubspot_read_deal_stage(self, mapping, base):
+        """Pipeline and stage of the opportunity; lost is the pipeline's closed-lost stage."""
+        pipeline_name, stage_name = mapping.hubspot_properties
+        pipeline = self._hubspot_pipeline()
+        if not pipeline:
+            return {
+                pipeline_name: base.get(pipeline_name, ""),
+                stage_name: base.get(stage_name, ""),
+            }
+        stages = pipeline.stage_mapping_ids
+        if not self.active and self.probability == 0:
+            candidates = stages.filtered("is_lost")
+        else:
+            candidates = stages.filtered(lambda m: m.stage_id == self.stage_id and not m.is_lost)
+        if not candidates:
+            raise HubspotValueError(
+                self.env._(
+                    "Odoo stage %(stage)s has no HubSpot stage in pipeline %(pipeline)s: "
+                    "map it in the stage mapping.",
+                    stage=self.stage_id.name if self.active else self.env._("Lost"),
+                    pipeline=pipeline.name,
+                ),
+                "unmapped_stage",
+            )
+        # Several HubSpot stages may share one Odoo stage: keep the one HubSpot has.
+        kept = candidates.filtered(lambda m: m.hubspot_stage_id == base.get(stage_name))
+        return {
+            pipeline_name: pipeline.hubspot_id,
+            stage_name: (kept or candidates)[0].hubspot_stage_id,
+        }
+
+    def _hubspot_write_deal_stage(self, mapping, remote, payload):
+        """Odoo stage, team, probability; closed-won is won, closed-lost is lost (D5)."""
+        pipeline_name, stage_name = mapping.hubspot_properties
+        pipeline = self._hubspot_pipelines(self.env.company).filtered(
+            lambda p: p.hubspot_id == remote[pipeline_name]
+        )
+        stage = pipeline.stage_mapping_ids.filtered(
+            lambda m: m.hubspot_stage_id == remote[stage_name]
+        )
+        if not pipeline or not stage:
+            raise HubspotValueError(
+                self.env._(
+                    "HubSpot pipeline %(pipeline)s or stage %(stage)s is unknown: fetch the "
+                    "stages in the settings.",
+                    pipeline=remote[pipeline_name],
+                    stage=remote[stage_name],
+                ),
+                "unknown_stage",
+                retry=True,
+                blocking=True,
+            )
+        if stage.is_lost:
+            reason = payload["properties"].get("closed_lost_reason") or self.env._(
+                "Lost in HubSpot"
+            )
+            return {
+                "team_id": pipeline.team_id.id,
+                "active": False,
+                "probability": 0,
+                "lost_reason_id": self._hubspot_lost_reason(reason).id,
+            }
+        if not stage.stage_id:
+            raise HubspotValueError(
+                self.env._(
+                    "HubSpot stage %(stage)s of %(pipeline)s is not mapped to an Odoo stage: "
+                    "the deal waits until a sales manager maps it.",
+                    stage=stage.name,
+                    pipeline=pipeline.name,
+                ),
+                "unmapped_stage",
+                retry=True,
+                blocking=True,
+            )
+        return {
+            "team_id": pipeline.team_id.id,
+            mapping.odoo_field: stage.stage_id.id,
+            "probability": 100 if stage.is_won else stage.probability,
+            "active": True,
+            "lost_reason_id": False,
+        }
+
+    @api.model
+    def _hubspot_lost_reason(self, name):
+        Reason = self.env["crm.lost.reason"].sudo()
+        return Reason.search([("name", "=ilike", name)], limit=1) or Reason.create({"name": name})

@@ -24,9 +24,15 @@ IMPORT_CONTEXT = {"hubspot_import": True, "tracking_disable": True}
 class HubspotValueError(ValueError):
     """A single value cannot be converted; the field is skipped, the record syncs."""
 
-    def __init__(self, message, kind="invalid_value"):
+    def __init__(self, message, kind="invalid_value", retry=False, blocking=False):
         super().__init__(message)
         self.kind = kind
+        # True when a new record must not be created without this value (a deal
+        # without its stage would land in a guessed one).
+        self.blocking = blocking
+        # True when the value can become valid without a change in HubSpot (an
+        # unmapped stage gets mapped, a contact gets linked): the record is read again.
+        self.retry = retry
 
 
 def parse_hubspot_datetime(value):
@@ -55,6 +61,10 @@ class HubspotSyncMixin(models.AbstractModel):
     _description = "HubSpot Sync"
     # "contacts" or "deals": the HubSpot object type this model mirrors.
     _hubspot_object_type = None
+    # Whether archiving a record in Odoo counts as deleting it (not for lost leads).
+    _hubspot_archive_is_removal = True
+    # Mapped "properties" under this prefix are associations, not HubSpot properties.
+    ASSOCIATION_PREFIX = "associations."
 
     hubspot_id = fields.Char(
         string="HubSpot ID", copy=False, index=True, readonly=True, tracking=False
@@ -142,6 +152,18 @@ class HubspotSyncMixin(models.AbstractModel):
         """Odoo fields that decide whether a record is in the push scope."""
         return set()
 
+    @api.model
+    def _hubspot_prepare_run(self, company, client):
+        """Return ``self`` with what converters need during one run (in the context)."""
+        return self
+
+    @api.model
+    def _hubspot_enrich(self, payloads, company, client):
+        """Add what a search or batch read does not return (associations) to payloads."""
+
+    def _hubspot_push_associations(self, company, client, pushed):
+        """Send associations for ``pushed``: (record, HubSpot id, {association: value})."""
+
     # ------------------------------------------------------------------
     # Computes and ORM overrides
     # ------------------------------------------------------------------
@@ -179,7 +201,7 @@ class HubspotSyncMixin(models.AbstractModel):
     def write(self, vals):
         if self.env.context.get("hubspot_import"):
             return super().write(vals)
-        if vals.get("active") is False:
+        if vals.get("active") is False and self._hubspot_archive_is_removal:
             self._hubspot_handle_local_removal(self.env._("Archived"))
         result = super().write(vals)
         if self._hubspot_tracked_fields().intersection(vals):
@@ -333,6 +355,17 @@ class HubspotSyncMixin(models.AbstractModel):
         result["snapshot"] = snapshot
         return result
 
+    def _hubspot_retry_later(self, company, errors):
+        """Read the HubSpot record again later when one of its errors may go away by itself."""
+        if any(getattr(error, "retry", False) for error in errors):
+            self.env["hubspot.sync.queue"].sudo()._enqueue(
+                company,
+                "fetch",
+                self._name,
+                hubspot_ids=self.mapped("hubspot_id"),
+                delay=company._hubspot_retry_delay(),
+            )
+
     def _hubspot_log_overwrites(self, company, overwritten, odoo_vals):
         """Journal each Odoo value an import replaces, with what restores it (P6)."""
         journal = self.env["hubspot.sync.journal"]
@@ -434,7 +467,11 @@ class HubspotSyncMixin(models.AbstractModel):
             name=self._hubspot_payload_label(payload),
         )
         self.env["hubspot.sync.queue"].sudo()._enqueue(
-            company, "fetch", self._name, hubspot_ids=[payload["id"]]
+            company,
+            "fetch",
+            self._name,
+            hubspot_ids=[payload["id"]],
+            delay=company._hubspot_retry_delay(),
         )
 
     @api.model
@@ -570,6 +607,7 @@ class HubspotSyncMixin(models.AbstractModel):
         )
         self.with_context(**IMPORT_CONTEXT).sudo().write(vals)
         self._hubspot_set_state("pending" if result["push"] else "synced", result["errors"])
+        self._hubspot_retry_later(company, result["errors"])
         if result["push"]:
             self.env["hubspot.sync.queue"].sudo()._enqueue(
                 company, "push", self._name, res_ids=self.ids
@@ -608,6 +646,7 @@ class HubspotSyncMixin(models.AbstractModel):
         }
         for record in records.filtered(lambda r: errors_by_id.get(r.hubspot_id)):
             record._hubspot_set_state("synced", errors_by_id[record.hubspot_id])
+            record._hubspot_retry_later(company, errors_by_id[record.hubspot_id])
         self.env["hubspot.sync.journal"]._log(
             company, "link_created", records, note=self.env._("Created from HubSpot.")
         )
@@ -616,6 +655,9 @@ class HubspotSyncMixin(models.AbstractModel):
     @api.model
     def _hubspot_prepare_create(self, payload, company):
         result = self.browse()._hubspot_reconcile(payload)
+        for error in result["errors"]:
+            if error.blocking:
+                raise error
         vals = dict(
             self._hubspot_create_defaults(payload, company),
             **result["odoo_vals"],
@@ -658,13 +700,13 @@ class HubspotSyncMixin(models.AbstractModel):
             page.append(payload)
             if len(page) < company._hubspot_page_size():
                 continue
-            self._hubspot_pull_page(page, company, cursor_field, run_start, totals)
+            self._hubspot_pull_page(page, company, client, cursor_field, run_start, totals)
             page = []
             if company._hubspot_out_of_time(deadline):
                 finished = False
                 break
         if page:
-            self._hubspot_pull_page(page, company, cursor_field, run_start, totals)
+            self._hubspot_pull_page(page, company, client, cursor_field, run_start, totals)
         if finished:
             totals["archived_in_hubspot"] = self._hubspot_pull_archived(company, client)
         return totals, finished
@@ -687,7 +729,8 @@ class HubspotSyncMixin(models.AbstractModel):
         return seen
 
     @api.model
-    def _hubspot_pull_page(self, page, company, cursor_field, run_start, totals):
+    def _hubspot_pull_page(self, page, company, client, cursor_field, run_start, totals):
+        self._hubspot_enrich(page, company, client)
         stats = self._sync_hubspot2odoo(page, company)
         last_seen = max(parse_hubspot_datetime(p.get("updatedAt")) for p in page)
         # Never past the run's start: what changes during the run is read next time.
@@ -710,10 +753,12 @@ class HubspotSyncMixin(models.AbstractModel):
                 self._hubspot_object_type, entries.mapped("hubspot_id"), self._hubspot_properties()
             )
             found = list(result.results.values())
-            stats = self._sync_hubspot2odoo(found, company)
             missing = set(entries.mapped("hubspot_id")) - set(result.by_requested_id)
-            self._hubspot_handle_remote_removal(company, missing)
+            # Done with the entries first: a record that still fails queues a new one.
             entries.unlink()
+            self._hubspot_enrich(found, company, client)
+            stats = self._sync_hubspot2odoo(found, company)
+            self._hubspot_handle_remote_removal(company, missing)
             for key, count in stats.items():
                 totals[key] = totals.get(key, 0) + count
             company._hubspot_commit()
@@ -803,26 +848,62 @@ class HubspotSyncMixin(models.AbstractModel):
                 record._hubspot_set_state("synced", plan["errors"])
         new = [(r, p) for r, p in plans.items() if not r.hubspot_id]
         changed = [(r, p) for r, p in plans.items() if r.hubspot_id and p["push"]]
+        pushed = []
         if new:
-            self._hubspot_push_new(new, company, client, stats, failed)
+            pushed += self._hubspot_push_new(new, company, client, stats, failed)
         if changed:
-            result = client.batch_update(
-                self._hubspot_object_type,
-                [{"id": r.hubspot_id, "properties": p["push"]} for r, p in changed],
-            )
-            self._hubspot_apply_push_result(changed, result, company, stats, failed, "updated")
+            only_associations = [(r, p) for r, p in changed if not self._hubspot_properties_of(p)]
+            to_update = [(r, p) for r, p in changed if self._hubspot_properties_of(p)]
+            if to_update:
+                result = client.batch_update(
+                    self._hubspot_object_type,
+                    [
+                        {"id": r.hubspot_id, "properties": self._hubspot_properties_of(p)}
+                        for r, p in to_update
+                    ],
+                )
+                pushed += self._hubspot_apply_push_result(
+                    to_update, result, company, stats, failed, "updated"
+                )
+            for record, plan in only_associations:
+                record._hubspot_mark_pushed(plan, None)
+                stats["updated"] += 1
+            pushed += only_associations
+        self._hubspot_push_associations(
+            company,
+            client,
+            [
+                (record, record.hubspot_id, self._hubspot_associations_of(plan))
+                for record, plan in pushed
+                if self._hubspot_associations_of(plan)
+            ],
+        )
         return stats, failed
 
     @api.model
+    def _hubspot_properties_of(self, plan):
+        return {k: v for k, v in plan["push"].items() if not k.startswith(self.ASSOCIATION_PREFIX)}
+
+    @api.model
+    def _hubspot_associations_of(self, plan):
+        return {k: v for k, v in plan["push"].items() if k.startswith(self.ASSOCIATION_PREFIX)}
+
+    @api.model
     def _hubspot_push_new(self, new, company, client, stats, failed):
+        """Create new records in HubSpot; returns the (record, plan) pairs that made it."""
         result = client.batch_create(
-            self._hubspot_object_type, [{"properties": plan["push"]} for _r, plan in new]
+            self._hubspot_object_type,
+            [{"properties": self._hubspot_properties_of(plan)} for _r, plan in new],
         )
-        self._hubspot_apply_push_result(new, result, company, stats, failed, "created")
+        return self._hubspot_apply_push_result(new, result, company, stats, failed, "created")
 
     @api.model
     def _hubspot_apply_push_result(self, items, result, company, stats, failed, outcome):
-        """Record what HubSpot accepted; keep what it refused for a retry."""
+        """Record what HubSpot accepted; keep what it refused for a retry.
+
+        Returns the (record, plan) pairs HubSpot accepted.
+        """
+        accepted = []
         for index, (record, plan) in enumerate(items):
             obj = result.results.get(index)
             if obj is None:
@@ -838,15 +919,18 @@ class HubspotSyncMixin(models.AbstractModel):
                 record._hubspot_log_remote_overwrites(company, plan)
             else:
                 record._hubspot_link(company, obj["id"], self.env._("Created in HubSpot."))
-            snapshot = dict(plan["snapshot"], **plan["push"])
-            record.with_context(**IMPORT_CONTEXT).sudo().write(
-                {
-                    "hubspot_synced_values": snapshot,
-                    "hubspot_updated_at": parse_hubspot_datetime(obj.get("updatedAt")),
-                }
-            )
-            record._hubspot_set_state("synced", plan["errors"])
+            record._hubspot_mark_pushed(plan, obj)
             stats[outcome] += 1
+            accepted.append((record, plan))
+        return accepted
+
+    def _hubspot_mark_pushed(self, plan, hubspot_object):
+        """Store what HubSpot now holds as the agreed snapshot."""
+        vals = {"hubspot_synced_values": dict(plan["snapshot"], **plan["push"])}
+        if hubspot_object:
+            vals["hubspot_updated_at"] = parse_hubspot_datetime(hubspot_object.get("updatedAt"))
+        self.with_context(**IMPORT_CONTEXT).sudo().write(vals)
+        self._hubspot_set_state("synced", plan["errors"])
 
     def _hubspot_log_remote_overwrites(self, company, plan):
         """Journal the HubSpot values a push replaces, so they can be traced (P6)."""

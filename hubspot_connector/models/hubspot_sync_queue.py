@@ -51,7 +51,7 @@ class HubspotSyncQueue(models.Model):
         )
 
     @api.model
-    def _enqueue(self, company, action, res_model, res_ids=(), hubspot_ids=()):
+    def _enqueue(self, company, action, res_model, res_ids=(), hubspot_ids=(), delay=0):
         """Queue work once per target; an entry already waiting is left as it is.
 
         Plain SQL with ON CONFLICT, because the write() that calls this runs for
@@ -62,6 +62,7 @@ class HubspotSyncQueue(models.Model):
             return
         self.env.flush_all()
         now = fields.Datetime.now()
+        due = now + timedelta(seconds=delay)
         rows = SQL(", ").join(
             SQL(
                 "(%s, %s, %s, %s::int, %s::varchar, 'pending', 0, %s, %s, %s, %s, %s)",
@@ -70,7 +71,7 @@ class HubspotSyncQueue(models.Model):
                 res_model,
                 res_id,
                 hubspot_id,
-                now,
+                due,
                 self.env.uid,
                 self.env.uid,
                 now,

@@ -27,6 +27,7 @@ PARAM_PAGE_SIZE = ("hubspot_connector.page_size", 100)
 PARAM_OVERLAP = ("hubspot_connector.cursor_overlap_seconds", 300)
 PARAM_RATE_LIMIT = ("hubspot_connector.requests_per_10s", 100)
 PARAM_TIMEOUT = ("hubspot_connector.request_timeout", 30)
+PARAM_RETRY_DELAY = ("hubspot_connector.retry_delay_seconds", 600)
 
 
 class ResCompany(models.Model):
@@ -200,6 +201,9 @@ class ResCompany(models.Model):
     def _hubspot_cursor_overlap(self):
         return timedelta(seconds=self._hubspot_param(PARAM_OVERLAP))
 
+    def _hubspot_retry_delay(self):
+        return self._hubspot_param(PARAM_RETRY_DELAY)
+
     def _hubspot_deadline(self):
         return time.monotonic() + self._hubspot_param(PARAM_TIME_BUDGET)
 
@@ -283,6 +287,7 @@ class ResCompany(models.Model):
         self.ensure_one()
         deadline = self._hubspot_deadline()
         client = self._hubspot_client()
+        records = records._hubspot_prepare_run(self, client)
         summary = {}
         self._hubspot_commit()
         try:

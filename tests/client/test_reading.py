@@ -2,7 +2,7 @@
 
 import itertools
 
-from conftest import make_client, seed_contacts
+from .client_support import make_client, seed_contacts
 
 BASE_MS = 1_700_000_000_000
 

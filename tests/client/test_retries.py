@@ -4,13 +4,15 @@ import logging
 import time
 
 import pytest
-from conftest import make_client, seed_contacts
 
 from hubspot_connector.services import (
     HubspotDailyLimitReached,
     HubspotError,
     HubspotNetworkError,
+    HubspotServerError,
 )
+
+from .client_support import make_client, seed_contacts
 
 CONTACTS = "/crm/v3/objects/contacts"
 
@@ -101,3 +103,11 @@ def test_lost_answer_to_an_upsert_is_replayed_without_duplicates(sandbox, client
     assert sorted(outcome.results) == [0, 1] and not outcome.errors
     assert sandbox.stats()["by_endpoint"] == {"POST /crm/v3/objects/contacts/batch/upsert": 2}
     assert sandbox.store.count("contacts") == 2
+
+
+def test_server_error_on_a_create_is_not_replayed(sandbox, client):
+    """A 5xx may come after HubSpot applied the create: the inputs fail, nothing doubles."""
+    inject(sandbox, "503", CONTACTS + "/batch/create", count=1)
+    outcome = client.batch_create("contacts", [{"properties": {"email": "x@example.com"}}])
+    assert isinstance(outcome.errors[0], HubspotServerError)
+    assert sandbox.stats()["by_endpoint"] == {"POST /crm/v3/objects/contacts/batch/create": 1}

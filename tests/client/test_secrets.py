@@ -3,9 +3,10 @@
 import logging
 
 import pytest
-from conftest import TOKEN, make_client, seed_contacts
 
 from hubspot_connector.services import HubspotAuthError, HubspotNotFound, HubspotValidationError
+
+from .client_support import TOKEN, make_client, seed_contacts
 
 
 def test_token_never_appears_in_logs_errors_or_repr(sandbox, caplog):

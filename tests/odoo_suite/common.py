@@ -58,6 +58,27 @@ class HubspotCase(TransactionCase):
 
     # -- jobs --------------------------------------------------------------
 
+    def hs_deal(self, contact_id=None, **properties):
+        properties.setdefault("pipeline", "default")
+        properties.setdefault("dealstage", "appointmentscheduled")
+        deal = self.sandbox.store.create_object("deals", properties)
+        if contact_id:
+            self.sandbox.store.associate("deals", deal["id"], "contacts", contact_id)
+        return deal
+
+    def fetch_metadata(self):
+        self.company._hubspot_fetch_metadata()
+
+    def pull_deals(self):
+        self.env["res.company"]._cron_hubspot_sync_deals()
+
+    def lead_of(self, deal):
+        return (
+            self.env["crm.lead"]
+            .with_context(active_test=False)
+            .search([("hubspot_id", "=", deal["id"])])
+        )
+
     def pull_contacts(self):
         self.env["res.company"]._cron_hubspot_sync_contacts()
 

@@ -142,3 +142,23 @@ def test_batch_read_limit_is_1000(http):
     body = {"inputs": [{"id": str(i)} for i in range(1001)]}
     response = http.post("/crm/v4/associations/deals/contacts/batch/read", json=body)
     assert response.status_code == 400
+
+
+def test_search_by_association_pseudo_property(http, sandbox, pair):
+    deal, contacts = pair
+    other_deal = sandbox.store.create_object("deals", {"dealname": "Other"})["id"]
+    sandbox.store.associate("deals", deal, "contacts", contacts[1])
+    sandbox.store.associate("deals", other_deal, "contacts", contacts[0])
+
+    def search(name, value):
+        body = {
+            "filterGroups": [
+                {"filters": [{"propertyName": name, "operator": "EQ", "value": value}]}
+            ]
+        }
+        return http.post("/crm/v3/objects/deals/search", json=body)
+
+    assert [r["id"] for r in search("associations.contact", contacts[1]).json()["results"]] == [
+        deal
+    ]
+    assert search("associations.deal", deal).status_code == 400
