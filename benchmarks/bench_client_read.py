@@ -244,7 +244,7 @@ def main():
         print(f"  1 connection          {single:,.0f} requests/s")
         print(
             f"  4 connections         {parallel:,.0f} requests/s  "
-            f"[{verdict(single > 10 * rate)}: the limit needs {rate:g}]"
+            f"[{verdict(max(single, parallel) > 10 * rate)}: the limit needs {rate:g}]"
         )
 
 

@@ -240,9 +240,17 @@ def _digits(rng, pattern):
     )
 
 
+# Digits of a national number (area code included) where the plan fixes it; the
+# others (DE, AT) have variable lengths and get a seven-digit subscriber number.
+_NATIONAL_LENGTH = {"1": 10, "33": 9, "44": 10, "41": 9, "32": 9, "31": 9, "34": 9}
+
+
 def _phone(rng, code, trunk, area, with_extension):
-    """One phone number, in one of the styles people type."""
-    number = _digits(rng, "555####") if code == "1" else _digits(rng, "#######")
+    """One valid phone number, in one of the styles people type."""
+    subscriber = _NATIONAL_LENGTH.get(code, len(area) + 7) - len(area)
+    if code == "32" and not area.startswith("4"):
+        subscriber -= 1  # Belgian landlines have eight digits, mobiles nine
+    number = _digits(rng, "555" + "#" * 4) if code == "1" else _digits(rng, "#" * subscriber)
     head, tail = number[:3], number[3:]
     style = rng.randrange(4)
     if code == "1":

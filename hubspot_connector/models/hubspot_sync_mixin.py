@@ -4,7 +4,7 @@ from datetime import datetime, timezone
 from odoo import api, fields, models
 
 from ..services import rules
-from ..services.exceptions import HubspotError
+from ..services.exceptions import HubspotError, HubspotNotFound
 
 _logger = logging.getLogger(__name__)
 
@@ -749,16 +749,27 @@ class HubspotSyncMixin(models.AbstractModel):
             entries = queue._claim(company, "fetch", self._name, company._hubspot_page_size())
             if not entries:
                 break
+            hubspot_ids = entries.mapped("hubspot_id")
             result = client.batch_read(
-                self._hubspot_object_type, entries.mapped("hubspot_id"), self._hubspot_properties()
+                self._hubspot_object_type, hubspot_ids, self._hubspot_properties()
             )
-            found = list(result.results.values())
-            missing = set(entries.mapped("hubspot_id")) - set(result.by_requested_id)
+            # Two requested ids merged into one record answer with the same record.
+            found = list({obj["id"]: obj for obj in result.results.values()}.values())
+            gone = {
+                hubspot_ids[i] for i, e in result.errors.items() if isinstance(e, HubspotNotFound)
+            }
+            unread = {
+                hubspot_ids[i]: str(e)
+                for i, e in result.errors.items()
+                if not isinstance(e, HubspotNotFound)
+            }
             # Done with the entries first: a record that still fails queues a new one.
-            entries.unlink()
+            for entry in entries.filtered(lambda e, unread=unread: e.hubspot_id in unread):
+                entry._mark_failed(unread[entry.hubspot_id])
+            entries.filtered(lambda e, unread=unread: e.hubspot_id not in unread).unlink()
             self._hubspot_enrich(found, company, client)
             stats = self._sync_hubspot2odoo(found, company)
-            self._hubspot_handle_remote_removal(company, missing)
+            self._hubspot_handle_remote_removal(company, gone)
             for key, count in stats.items():
                 totals[key] = totals.get(key, 0) + count
             company._hubspot_commit()

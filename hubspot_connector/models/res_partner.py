@@ -113,6 +113,13 @@ class ResPartner(models.Model):
             vals["category_id"] = [(4, company.hubspot_partner_category_id.id)]
         return vals
 
+    def _hubspot_link(self, company, hubspot_id, note):
+        """A partner linked to a HubSpot contact joins the contacts tag (C3)."""
+        super()._hubspot_link(company, hubspot_id, note)
+        category = company.hubspot_partner_category_id
+        if category and category not in self.category_id:
+            self.with_context(hubspot_import=True).sudo().category_id = [(4, category.id)]
+
     @api.model
     def _hubspot_payload_label(self, payload):
         props = payload["properties"]

@@ -17,8 +17,10 @@ from .client_support import make_client, seed_contacts
 CONTACTS = "/crm/v3/objects/contacts"
 
 
-def inject(sandbox, kind, path, count=2, method=None):
-    sandbox.set_faults(rules=[{"method": method, "path": path, "kind": kind, "count": count}])
+def inject(sandbox, kind, path, count=2, slow_seconds=2.0):
+    sandbox.set_faults(
+        slow_seconds=slow_seconds, rules=[{"path": path, "kind": kind, "count": count}]
+    )
 
 
 @pytest.mark.parametrize("kind", ["429", "500", "502", "503", "drop", "drop_after"])
@@ -30,6 +32,15 @@ def test_transient_failures_are_retried_until_the_read_succeeds(sandbox, client,
     assert sorted(outcome.results) == [0, 1, 2] and not outcome.errors
     assert sandbox.stats()["by_endpoint"] == {"POST /crm/v3/objects/contacts/batch/read": 3}
     assert len([r for r in caplog.records if "retry" in r.getMessage()]) == 2
+
+
+def test_timeouts_are_retried(sandbox):
+    ids = seed_contacts(sandbox, 3)
+    inject(sandbox, "slow", CONTACTS + "/batch/read", count=1, slow_seconds=1.0)
+    client = make_client(sandbox, timeout=(2, 0.3))
+    outcome = client.batch_read("contacts", ids, ["email"])
+    assert sorted(outcome.results) == [0, 1, 2]
+    assert client.requests_made == 2  # the slow answer is still on its way: not in stats yet
 
 
 def test_retry_waits_at_least_what_retry_after_asks(scripted):

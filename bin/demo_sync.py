@@ -1,0 +1,149 @@
+"""The main job of the demo: a first sync of a fresh Odoo database with the sandbox.
+
+Usage: python3 bin/demo_sync.py ODOO_CONF DATABASE SANDBOX_URL SEED_FILE
+Sets the company up as an administrator would (token, API URL), adds the Odoo-side
+data a real company has (users, partners that already exist, some twice, new tagged
+partners and opportunities), runs the three scheduled jobs and prints what happened.
+"""
+
+import json
+import sys
+from collections import Counter
+
+import requests
+
+import odoo
+from odoo.modules.registry import Registry
+
+
+def prepare_odoo_side(env, seed):
+    """A German company with users for the HubSpot owners, and its own partners and deals."""
+    euro = env.ref("base.EUR")
+    euro.active = True
+    env.company.write({"currency_id": euro.id, "country_id": env.ref("base.de").id})
+    for owner in seed["owners"]:
+        if not env["res.users"].search_count([("login", "=", owner["email"])]):
+            env["res.users"].create(
+                {
+                    "name": f"{owner['firstName']} {owner['lastName']}",
+                    "login": owner["email"],
+                    "email": owner["email"],
+                    "groups_id": [(4, env.ref("sales_team.group_sale_salesman").id)],
+                }
+            )
+    emails = [c["properties"]["email"] for c in seed["contacts"] if c["properties"].get("email")]
+    Partner = env["res.partner"]
+    for email in emails[:10]:  # known already: linked by e-mail at the first sync
+        Partner.create({"name": f"Known {email.split('@')[0]}", "email": email})
+    for email in emails[10:15]:  # known twice: the sync must not pick one
+        Partner.create(
+            [{"name": f"Twin {n} {email.split('@')[0]}", "email": email} for n in (1, 2)]
+        )
+    tag = env.ref("hubspot_connector.partner_category_hubspot")
+    new_partners = Partner.create(
+        [
+            {
+                "name": f"Odoo Customer {n}",
+                "email": f"odoo.customer{n}@example.org",
+                "phone": f"030 555 01{n:02d}",
+                "country_id": env.ref("base.de").id,
+                "category_id": [(4, tag.id)],
+            }
+            for n in range(20)
+        ]
+    )
+    team = env["hubspot.pipeline"].search([("hubspot_id", "=", "default")]).team_id
+    env["crm.lead"].create(
+        [
+            {
+                "name": f"Odoo opportunity {n}",
+                "type": "opportunity",
+                "team_id": team.id,
+                "partner_id": new_partners[n].id,
+                "expected_revenue": 1000 * (n + 1),
+                "user_id": False,
+            }
+            for n in range(5)
+        ]
+    )
+
+
+def run_jobs(env):
+    Company = env["res.company"]
+    Company._cron_hubspot_sync_contacts()
+    Company._cron_hubspot_sync_deals()
+    Company._cron_hubspot_process_queue()
+
+
+def summary(env, sandbox_stats, seed):
+    Partner = env["res.partner"].with_context(active_test=False)
+    Lead = env["crm.lead"].with_context(active_test=False)
+    links = env["hubspot.sync.journal"].search([("event", "=", "link_created")])
+    issues = env["hubspot.sync.issue"].search([("state", "=", "open")])
+    partners = Partner.search([("hubspot_id", "!=", False)])
+    leads = Lead.search([("hubspot_id", "!=", False)])
+
+    def linked(model, note):
+        return len(links.filtered(lambda j: j.res_model == model and j.note == note))
+
+    won = leads.filtered(lambda lead: lead.active and lead.stage_id.is_won)
+    lost = leads.filtered(lambda lead: not lead.active)
+    reviews = issues.filtered(lambda i: i.kind == "review" and i.object_type == "contacts")
+    other_pipelines = [d for d in seed["deals"] if d["properties"].get("pipeline") != "default"]
+    kinds = Counter(issues.mapped("error_kind"))
+    for model in (Partner, Lead):
+        failing = model.search([("hubspot_sync_state", "=", "failing")])
+        kinds.update(failing.mapped("hubspot_error_kind"))
+    rows = [
+        ("Contacts", None),
+        ("partners linked to HubSpot", len(partners)),
+        ("  created from HubSpot", linked("res.partner", "Created from HubSpot.")),
+        ("  linked to an existing partner", linked("res.partner", "First link by e-mail.")),
+        ("  created in HubSpot from Odoo", linked("res.partner", "Created in HubSpot.")),
+        ("sync states", dict(Counter(partners.mapped("hubspot_sync_state")))),
+        ("needs review (e-mail shared)", len(reviews)),
+        ("Deals", None),
+        ("opportunities linked to HubSpot", len(leads)),
+        ("  won / lost / open", f"{len(won)} / {len(lost)} / {len(leads - won - lost)}"),
+        ("  created in HubSpot from Odoo", linked("crm.lead", "Created in HubSpot.")),
+        ("  with a customer", len(leads.filtered("partner_id"))),
+        ("left out (pipeline without team)", len(other_pipelines)),
+        ("Problems by kind (Sync Health)", None),
+    ]
+    rows += [(f"  {kind}", count) for kind, count in kinds.most_common()]
+    status = sandbox_stats["by_status"]
+    rows += [
+        ("Requests to HubSpot", f"{sandbox_stats['total']} (429: {status.get('429', 0)})"),
+    ]
+    rows += [(f"  {endpoint}", n) for endpoint, n in sorted(sandbox_stats["by_endpoint"].items())]
+    lines = [
+        "",
+        "=== HubSpot sync: what happened ===",
+        f"The sandbox held {len(seed['contacts'])} contacts, {len(seed['deals'])} deals "
+        f"and {len(seed['owners'])} owners.",
+    ]
+    for label, value in rows:
+        lines.append(f"\n{label}" if value is None else f"  {label:58} {value}")
+    return "\n".join(lines)
+
+
+def main(conf, database, sandbox_url, seed_file):
+    with open(seed_file, encoding="utf-8") as handle:
+        seed = json.load(handle)
+    odoo.tools.config.parse_config(["-c", conf, "-d", database, "--log-level=warn"])
+    with Registry(database).cursor() as cr:
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        company = env.company
+        company.write({"hubspot_access_token": "demo-token", "hubspot_api_url": sandbox_url})
+        company._hubspot_verify_and_start()  # what saving the settings does
+        prepare_odoo_side(env, seed)
+        cr.commit()
+        run_jobs(env)
+        run_jobs(env)  # the next scheduled runs: pushes what the first pull queued
+        stats = requests.get(f"{sandbox_url}/_sandbox/stats", timeout=10).json()
+        print(summary(env, stats, seed))
+        cr.commit()
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:5])
