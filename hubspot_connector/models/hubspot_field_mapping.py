@@ -103,8 +103,13 @@ class HubspotFieldMapping(models.Model):
 
     @api.model
     def _for_model(self, model_name):
-        """Active mappings of a model, in order."""
-        return self.search([("model_name", "=", model_name)])
+        """Active mappings of a model, in order (asked for every synced record)."""
+        return self.browse(self._mapping_ids(model_name))
+
+    @api.model
+    @tools.ormcache("model_name")
+    def _mapping_ids(self, model_name):
+        return tuple(self.search([("model_name", "=", model_name)]).ids)
 
     @api.model
     @tools.ormcache("model_name")

@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 
 
 class HubspotOptionMixin(models.AbstractModel):
@@ -26,10 +26,27 @@ class HubspotOptionMixin(models.AbstractModel):
     ]
 
     @api.model
+    @tools.ormcache("self.env.lang")
     def _selection(self):
-        """Selection list (value, label) for the Selection fields that store the value."""
+        """Selection list (value, label) for the Selection fields that store the value.
+
+        Cached: the ORM asks for it on every write of such a field.
+        """
         options = self.sudo().with_context(active_test=False).search([])
         return [(option.value, option.label) for option in options]
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self.env.registry.clear_cache()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self.env.registry.clear_cache()
+        return super().write(vals)
+
+    def unlink(self):
+        self.env.registry.clear_cache()
+        return super().unlink()
 
     @api.model
     def _update_from_hubspot(self, hubspot_property):

@@ -16,6 +16,10 @@ SYNC_STATES = [
     ("review", "Needs review"),
 ]
 
+# Snapshot key of HubSpot's exact last-modified time of the version synced (to the
+# millisecond: a Datetime field keeps seconds only).
+VERSION_KEY = "updatedAt"
+
 # Context key set on every write the sync makes, so that an import is never
 # queued to be pushed back (no echo).
 IMPORT_CONTEXT = {"hubspot_import": True, "tracking_disable": True}
@@ -130,13 +134,13 @@ class HubspotSyncMixin(models.AbstractModel):
         return None
 
     @api.model
-    def _hubspot_find_match(self, payload, company):
-        """Find the unlinked Odoo record a new HubSpot object is the same as.
+    def _hubspot_find_matches(self, payloads, company):
+        """Find the Odoo records new HubSpot objects are the same as, for a whole page.
 
-        Returns ``(record, candidates)``: ``record`` is set when exactly one
-        candidate exists; several ``candidates`` mean a person must decide.
+        Returns ``{hubspot_id: (record, candidates)}``: ``record`` is set when
+        exactly one free candidate exists; ``candidates`` when a person must decide.
         """
-        return self.browse(), self.browse()
+        return {}
 
     @api.model
     def _hubspot_create_defaults(self, payload, company):
@@ -436,11 +440,16 @@ class HubspotSyncMixin(models.AbstractModel):
             if old_id and old_id != payload["id"]
         }
         linked = self._hubspot_linked(company, [p["id"] for p in payloads] + list(merged_ids))
+        matches = self._hubspot_find_matches(
+            [p for p in payloads if p["id"] not in linked], company
+        )
         to_create = []
         for payload in payloads:
             try:
                 with self.env.cr.savepoint():
-                    outcome = self._hubspot_import_one(payload, company, linked, to_create)
+                    outcome = self._hubspot_import_one(
+                        payload, company, linked, matches.get(payload["id"]), to_create
+                    )
             except (HubspotError, HubspotValueError, ValueError) as error:
                 outcome = "failed"
                 self._hubspot_report_failure(company, payload, error)
@@ -479,18 +488,16 @@ class HubspotSyncMixin(models.AbstractModel):
         return payload["id"]
 
     @api.model
-    def _hubspot_import_one(self, payload, company, linked, to_create):
+    def _hubspot_import_one(self, payload, company, linked, match, to_create):
         record = linked.get(payload["id"]) or self._hubspot_follow_merge(payload, company, linked)
         if record:
-            if (
-                record.hubspot_updated_at
-                and record.hubspot_updated_at == parse_hubspot_datetime(payload.get("updatedAt"))
-                and record.hubspot_sync_state == "synced"
-            ):
+            if record.hubspot_sync_state == "synced" and (record.hubspot_synced_values or {}).get(
+                VERSION_KEY
+            ) == payload.get("updatedAt"):
                 return "unchanged"
             record._hubspot_apply_remote(payload, company)
             return "updated"
-        match, candidates = self._hubspot_find_match(payload, company)
+        match, candidates = match or (self.browse(), self.browse())
         if candidates:
             self._hubspot_report_review(
                 company,
@@ -513,6 +520,12 @@ class HubspotSyncMixin(models.AbstractModel):
             return "excluded"
         to_create.append(payload)
         return None
+
+    @api.model
+    def _hubspot_remote_time(self, payload):
+        """HubSpot's last change, to the second as Odoo stores datetimes."""
+        changed = parse_hubspot_datetime(payload.get("updatedAt"))
+        return changed and changed.replace(microsecond=0)
 
     @api.model
     def _hubspot_report_review(self, company, payload, kind, message, candidates=None):
@@ -602,8 +615,10 @@ class HubspotSyncMixin(models.AbstractModel):
         self._hubspot_log_overwrites(company, result["overwritten"], result["odoo_vals"])
         vals = dict(
             result["odoo_vals"],
-            hubspot_synced_values=result["snapshot"],
-            hubspot_updated_at=parse_hubspot_datetime(payload.get("updatedAt")),
+            hubspot_synced_values=dict(
+                result["snapshot"], **{VERSION_KEY: payload.get("updatedAt")}
+            ),
+            hubspot_updated_at=self._hubspot_remote_time(payload),
         )
         self.with_context(**IMPORT_CONTEXT).sudo().write(vals)
         self._hubspot_set_state("pending" if result["push"] else "synced", result["errors"])
@@ -663,8 +678,10 @@ class HubspotSyncMixin(models.AbstractModel):
             **result["odoo_vals"],
             hubspot_id=payload["id"],
             hubspot_company_id=company.id,
-            hubspot_synced_values=result["snapshot"],
-            hubspot_updated_at=parse_hubspot_datetime(payload.get("updatedAt")),
+            hubspot_synced_values=dict(
+                result["snapshot"], **{VERSION_KEY: payload.get("updatedAt")}
+            ),
+            hubspot_updated_at=self._hubspot_remote_time(payload),
             hubspot_sync_state="synced",
             hubspot_last_sync=fields.Datetime.now(),
         )
@@ -675,13 +692,14 @@ class HubspotSyncMixin(models.AbstractModel):
     # ------------------------------------------------------------------
 
     @api.model
-    def _hubspot_pull(self, company, client, deadline):
+    def _hubspot_pull(self, company, client, deadline, scan_archived=True):
         """Import what changed in HubSpot since the cursor, page by page.
 
         The cursor only moves past pages that are committed, so a job that
         dies half-way resumes where it stopped; reading from the cursor minus an
-        overlap catches what changed while a run was going on. Returns
-        ``(stats, finished)``.
+        overlap catches what changed while a run was going on. Records archived
+        in HubSpot never show in a search: ``scan_archived`` lists them too.
+        Returns ``(stats, finished)``.
         """
         cursor_field = f"hubspot_{self._hubspot_object_type}_cursor"
         since = company[cursor_field]
@@ -707,7 +725,7 @@ class HubspotSyncMixin(models.AbstractModel):
                 break
         if page:
             self._hubspot_pull_page(page, company, client, cursor_field, run_start, totals)
-        if finished:
+        if finished and scan_archived:
             totals["archived_in_hubspot"] = self._hubspot_pull_archived(company, client)
         return totals, finished
 
@@ -937,9 +955,11 @@ class HubspotSyncMixin(models.AbstractModel):
 
     def _hubspot_mark_pushed(self, plan, hubspot_object):
         """Store what HubSpot now holds as the agreed snapshot."""
-        vals = {"hubspot_synced_values": dict(plan["snapshot"], **plan["push"])}
+        snapshot = dict(plan["snapshot"], **plan["push"])
+        vals = {"hubspot_synced_values": snapshot}
         if hubspot_object:
-            vals["hubspot_updated_at"] = parse_hubspot_datetime(hubspot_object.get("updatedAt"))
+            snapshot[VERSION_KEY] = hubspot_object.get("updatedAt")
+            vals["hubspot_updated_at"] = self._hubspot_remote_time(hubspot_object)
         self.with_context(**IMPORT_CONTEXT).sudo().write(vals)
         self._hubspot_set_state("synced", plan["errors"])
 

@@ -222,6 +222,8 @@ class ResCompany(models.Model):
             self.env.cr.execute("SAVEPOINT hubspot_commit")
         else:
             self.env.cr.commit()  # pylint: disable=invalid-commit
+        # A long job must not keep every record it touched in memory.
+        self.env.invalidate_all()
 
     def _hubspot_rollback(self):
         """Drop the work done since the last commit point."""
@@ -294,7 +296,9 @@ class ResCompany(models.Model):
             if "pull" in steps or self[f"hubspot_{records._hubspot_object_type}_cursor"]:
                 # Pull before push: a HubSpot change newer than a queued Odoo change
                 # must be seen before that change is sent.
-                stats, _finished = records._hubspot_pull(self, client, deadline)
+                stats, _finished = records._hubspot_pull(
+                    self, client, deadline, scan_archived="pull" in steps
+                )
                 summary["pulled"] = stats
             if "fetch" in steps:
                 summary["fetched"] = records._hubspot_fetch_queued(self, client, deadline)

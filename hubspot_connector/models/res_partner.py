@@ -1,6 +1,6 @@
 import phonenumbers
 
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.tools import email_normalize
 
 from .hubspot_sync_mixin import HubspotValueError, parse_hubspot_datetime
@@ -75,26 +75,36 @@ class ResPartner(models.Model):
         return None
 
     @api.model
-    def _hubspot_find_match(self, payload, company):
+    def _hubspot_find_matches(self, payloads, company):
         """First link by e-mail only when exactly one partner has it (P1).
 
-        Partners already linked to another HubSpot contact do not count as a
-        free match: a duplicate never takes over a link (P2), it goes to review.
+        One query per page. A partner already linked to another HubSpot contact
+        is no free match: a duplicate never takes over a link (P2), it goes to
+        review with the other candidates.
         """
-        email = email_normalize(payload["properties"].get("email") or "")
-        if not email:
-            return self.browse(), self.browse()
+        emails = {}
+        for payload in payloads:
+            email = email_normalize(payload["properties"].get("email") or "")
+            if email:
+                emails[payload["id"]] = email
         partners = self.with_context(active_test=False).search(
             [
-                ("email_normalized", "=", email),
+                ("email_normalized", "in", list(set(emails.values()))),
                 ("company_id", "in", (company.id, False)),
             ]
         )
-        if len(partners) == 1 and not partners.hubspot_id:
-            return partners, self.browse()
-        if partners:
-            return self.browse(), partners
-        return self.browse(), self.browse()
+        by_email = {}
+        for partner in partners:
+            by_email.setdefault(partner.email_normalized, self.browse())
+            by_email[partner.email_normalized] |= partner
+        matches = {}
+        for hubspot_id, email in emails.items():
+            found = by_email.get(email, self.browse())
+            if len(found) == 1 and not found.hubspot_id:
+                matches[hubspot_id] = (found, self.browse())
+            elif found:
+                matches[hubspot_id] = (self.browse(), found)
+        return matches
 
     @api.model
     def _hubspot_create_defaults(self, payload, company):
@@ -273,14 +283,22 @@ class ResPartner(models.Model):
         value = remote[mapping.hubspot_properties[0]]
         if not value:
             return {mapping.odoo_field: False}
-        # Country codes are two letters; Odoo cuts longer search values to the field's size.
-        field = "code" if len(value) == 2 else "name"
-        country = self.env["res.country"].search([(field, "=ilike", value)], limit=1)
+        country = self._hubspot_country_ids().get(value.lower())
         if not country:
             raise HubspotValueError(
                 self.env._("Unknown country %(country)r.", country=value), "unknown_country"
             )
-        return {mapping.odoo_field: country.id}
+        return {mapping.odoo_field: country}
+
+    @api.model
+    @tools.ormcache("self.env.lang")
+    def _hubspot_country_ids(self):
+        """Country ids by lower-case ISO code and name: asked for every imported contact."""
+        ids = {}
+        for country in self.env["res.country"].sudo().search([]):
+            ids[country.name.lower()] = country.id
+            ids[country.code.lower()] = country.id
+        return ids
 
     def _hubspot_read_state(self, mapping, base):
         return {mapping.hubspot_properties[0]: self.state_id.name or ""}
