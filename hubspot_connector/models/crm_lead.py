@@ -9,6 +9,22 @@ DEAL_ID_PROPERTY = "odoo_opportunity_id"
 CONTACT_ASSOCIATION = "associations.contacts"
 
 
+class HubspotOwners:
+    """E-mails of the HubSpot owners by owner id, read once per run and only if needed."""
+
+    def __init__(self, client):
+        self._client = client
+        self._emails = None
+
+    def emails(self):
+        if self._emails is None:
+            self._emails = {
+                owner["id"]: (owner.get("email") or "").lower()
+                for owner in self._client.iter_owners()
+            }
+        return self._emails
+
+
 class CrmLead(models.Model):
     """HubSpot deals <-> opportunities."""
 
@@ -136,12 +152,21 @@ class CrmLead(models.Model):
     @api.model
     def _hubspot_prepare_run(self, company, client):
         """Owners are matched to users by e-mail (D6); read them once per run."""
-        owners = {owner["id"]: (owner.get("email") or "").lower() for owner in client.iter_owners()}
-        return self.with_context(hubspot_owner_emails=owners)
+        return self.with_context(hubspot_owners=HubspotOwners(client))
 
     @api.model
     def _hubspot_enrich(self, payloads, company, client):
-        """Batch reads and searches return no associations: read them, 1,000 per request."""
+        """Searches return no associations: read them, 1,000 per request.
+
+        Deals already in sync with this very version need none (an overlapping
+        pull re-reads them).
+        """
+        linked = self._hubspot_linked(company, [p["id"] for p in payloads])
+        payloads = [
+            p
+            for p in payloads
+            if not (p["id"] in linked and linked[p["id"]]._hubspot_is_unchanged(p))
+        ]
         if not payloads:
             return
         contacts = client.batch_read_associations("deals", "contacts", [p["id"] for p in payloads])
@@ -262,13 +287,13 @@ class CrmLead(models.Model):
     def _hubspot_read_owner(self, mapping, base):
         """The HubSpot owner with the salesperson's e-mail (D6)."""
         name = mapping.hubspot_properties[0]
-        owners = self.env.context.get("hubspot_owner_emails")
+        owners = self.env.context.get("hubspot_owners")
         if owners is None:
             return {name: base.get(name, "")}
-        email = (self.user_id.email or self.user_id.login or "").lower()
         if not self.user_id:
             return {name: ""}
-        by_email = {owner_email: owner_id for owner_id, owner_email in owners.items()}
+        email = (self.user_id.email or self.user_id.login or "").lower()
+        by_email = {owner_email: owner_id for owner_id, owner_email in owners.emails().items()}
         if email not in by_email:
             raise HubspotValueError(
                 self.env._(
@@ -284,7 +309,8 @@ class CrmLead(models.Model):
         owner_id = remote[mapping.hubspot_properties[0]]
         if not owner_id:
             return {mapping.odoo_field: False}
-        email = self.env.context.get("hubspot_owner_emails", {}).get(owner_id)
+        owners = self.env.context.get("hubspot_owners")
+        email = owners and owners.emails().get(owner_id)
         user = email and self.env["res.users"].sudo().search(
             ["|", ("email", "=ilike", email), ("login", "=ilike", email)], limit=1
         )

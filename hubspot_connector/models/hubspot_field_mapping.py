@@ -1,5 +1,11 @@
+from collections import namedtuple
+
 from odoo import api, fields, models, tools
 from odoo.exceptions import ValidationError
+
+# What the sync reads of a mapping, as a plain immutable value: the reconcile asks for
+# it for every field of every record, where reading ORM fields would dominate the time.
+MappingSpec = namedtuple("MappingSpec", "id converter hubspot_properties odoo_field rule")
 
 SYNC_RULES = [
     ("two_way", "Two-way (most recent change wins)"),
@@ -102,22 +108,19 @@ class HubspotFieldMapping(models.Model):
         return super().unlink()
 
     @api.model
-    def _for_model(self, model_name):
-        """Active mappings of a model, in order (asked for every synced record)."""
-        return self.browse(self._mapping_ids(model_name))
-
-    @api.model
     @tools.ormcache("model_name")
-    def _mapping_ids(self, model_name):
-        return tuple(self.search([("model_name", "=", model_name)]).ids)
+    def _specs(self, model_name):
+        """Active mappings of a model, in order, as ``MappingSpec`` values."""
+        return tuple(
+            MappingSpec(m.id, m.converter, tuple(m.hubspot_properties), m.odoo_field, m.rule)
+            for m in self.search([("model_name", "=", model_name)])
+        )
 
     @api.model
     @tools.ormcache("model_name")
     def _synced_fields(self, model_name):
         """Odoo fields whose change must be sent, cached: write() asks on every edit."""
-        return frozenset(
-            mapping.odoo_field for mapping in self._for_model(model_name) if mapping.rule != "none"
-        )
+        return frozenset(spec.odoo_field for spec in self._specs(model_name) if spec.rule != "none")
 
     @property
     def hubspot_properties(self):

@@ -1,4 +1,5 @@
 import logging
+from contextlib import nullcontext
 from datetime import datetime, timezone
 
 from odoo import api, fields, models
@@ -187,7 +188,7 @@ class HubspotSyncMixin(models.AbstractModel):
 
     @api.model
     def _hubspot_mappings(self):
-        return self.env["hubspot.field.mapping"].sudo()._for_model(self._name)
+        return self.env["hubspot.field.mapping"].sudo()._specs(self._name)
 
     @api.model
     def _hubspot_tracked_fields(self):
@@ -427,8 +428,10 @@ class HubspotSyncMixin(models.AbstractModel):
     def _sync_hubspot2odoo(self, payloads, company):
         """Apply a page of HubSpot objects to Odoo; return counts by outcome.
 
-        Each object is handled in its own savepoint: a broken one is recorded
-        against that object (issue list) and the rest of the page goes on.
+        Each object that changes an Odoo record is handled in its own savepoint:
+        a broken one is recorded against that object (issue list) and the rest
+        of the page goes on. New objects are only collected here and created
+        together afterwards.
         """
         stats = dict.fromkeys(
             ("created", "updated", "linked", "unchanged", "excluded", "review", "failed"), 0
@@ -445,11 +448,11 @@ class HubspotSyncMixin(models.AbstractModel):
         )
         to_create = []
         for payload in payloads:
+            match = matches.get(payload["id"])
+            writes = match or payload["id"] in linked or payload["id"] in merged_ids.values()
             try:
-                with self.env.cr.savepoint():
-                    outcome = self._hubspot_import_one(
-                        payload, company, linked, matches.get(payload["id"]), to_create
-                    )
+                with self.env.cr.savepoint() if writes else nullcontext():
+                    outcome = self._hubspot_import_one(payload, company, linked, match, to_create)
             except (HubspotError, HubspotValueError, ValueError) as error:
                 outcome = "failed"
                 self._hubspot_report_failure(company, payload, error)
@@ -520,6 +523,12 @@ class HubspotSyncMixin(models.AbstractModel):
             return "excluded"
         to_create.append(payload)
         return None
+
+    def _hubspot_is_unchanged(self, payload):
+        """True when ``self`` is in sync with exactly this version of the HubSpot object."""
+        return self.hubspot_sync_state == "synced" and (self.hubspot_synced_values or {}).get(
+            VERSION_KEY
+        ) == payload.get("updatedAt")
 
     @api.model
     def _hubspot_remote_time(self, payload):

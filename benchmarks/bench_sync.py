@@ -1,0 +1,254 @@
+"""Benchmark: the contact and deal sync jobs in a real Odoo against the sandbox.
+
+    python benchmarks/bench_sync.py [--contacts 50000] [--deals 20000] [--deal-contacts 5000]
+
+Needs Odoo 18 importable and PostgreSQL (it uses bin/odoo-env.sh, as bin/test does); makes a
+fresh database ``hubspot_bench``. The sandbox runs in a subprocess with HubSpot's Professional
+limits (190 requests per 10 s, 5 searches per second). Figures are ratios measured in the same
+run, because these machines are noisy:
+
+* requests for the first import, against the target N/100 + 10;
+* Odoo-side time of the import (time spent outside HTTP) against a plain batched ORM create of
+  the same values in the same database (target: within 2x);
+* requests and time of a later run after 100 changes in HubSpot (target: under 10 requests);
+* requests to push 1,000 records changed in Odoo (target: at most 12);
+* resident memory of the Odoo process after 10,000 records and at the end (target: flat).
+"""
+
+import argparse
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_client_read import TOKEN, Sandbox  # noqa: E402
+
+DATABASE = "hubspot_bench"
+LIMITS = {"rate_limit": 190, "rate_interval": 10.0, "search_rate": 5}
+
+
+def fresh_database():
+    """PostgreSQL up, a configuration, a new database with the addon (as bin/test does)."""
+    script = "source bin/odoo-env.sh && ensure_postgres && write_odoo_conf && fresh_database "
+    subprocess.run(["bash", "-c", script + DATABASE], cwd=ROOT, check=True)
+    return ROOT / ".run" / "odoo.conf"
+
+
+class Meter:
+    """Times the Odoo side of a run and samples memory as records go through."""
+
+    def __init__(self, model_class):
+        self.model_class = model_class
+        self.seconds = 0.0
+        self.records = 0
+        self.rss = {}
+        self._original = model_class._sync_hubspot2odoo
+
+    def __enter__(self):
+        meter = self
+
+        def timed(records, payloads, company):
+            started = time.perf_counter()
+            try:
+                return meter._original(records, payloads, company)
+            finally:
+                meter.seconds += time.perf_counter() - started
+                meter.records += len(payloads)
+                if meter.records >= 10_000 and "10k" not in meter.rss:
+                    meter.rss["10k"] = psutil.Process().memory_info().rss
+
+        self.model_class._sync_hubspot2odoo = timed
+        return self
+
+    def __exit__(self, *exc_info):
+        del self.model_class._sync_hubspot2odoo
+        self.rss["end"] = psutil.Process().memory_info().rss
+
+
+def plain_create_seconds(env, model, vals_list, batch=100):
+    """A plain batched ORM create of the same values, rolled back afterwards."""
+    env.cr.commit()
+    started = time.perf_counter()
+    for start in range(0, len(vals_list), batch):
+        env[model].with_context(tracking_disable=True).create(vals_list[start : start + batch])
+        env.flush_all()
+    seconds = time.perf_counter() - started
+    env.cr.rollback()
+    env.invalidate_all()
+    return seconds
+
+
+def run(label, sandbox, job):
+    sandbox.control("stats/reset", {})
+    started = time.perf_counter()
+    job()
+    seconds = time.perf_counter() - started
+    stats = sandbox.control("stats")
+    return {
+        "label": label,
+        "requests": stats["total"],
+        "429": stats["by_status"].get("429", 0),
+        "seconds": seconds,
+    }
+
+
+def report(title, count, first, meter, plain, later, push):
+    mib = 1024 * 1024
+    odoo_ratio = meter.seconds / plain
+    print(f"\n== {title}: {count} records")
+    print(
+        f"first import: {first['requests']} requests (target <= {count // 100 + 10}), "
+        f"{first['429']} x 429, {first['seconds']:.0f} s wall"
+    )
+    print(
+        f"  Odoo side {meter.seconds:.1f} s vs plain batched create {plain:.1f} s: "
+        f"ratio {odoo_ratio:.2f} (target <= 2.0)"
+    )
+    print(
+        f"later run, 100 changed in HubSpot: {later['requests']} requests (target < 10), "
+        f"{later['seconds']:.1f} s"
+    )
+    print(
+        f"push of 1,000 changed in Odoo: {push['requests']} requests (target <= 12), "
+        f"{push['seconds']:.1f} s"
+    )
+    rss_10k, rss_end = meter.rss.get("10k", 0) / mib, meter.rss["end"] / mib
+    print(
+        f"resident memory after 10,000: {rss_10k:.0f} MiB, after {count}: {rss_end:.0f} MiB "
+        f"(ratio {rss_end / rss_10k if rss_10k else float('nan'):.2f}, target flat)"
+    )
+
+
+def change_in_hubspot(sandbox, object_type, ids, properties):
+    """What a HubSpot user does: edit records (through the API, not counted)."""
+    response = requests.post(
+        f"{sandbox.url}/crm/v3/objects/{object_type}/batch/update",
+        json={"inputs": [{"id": i, "properties": properties} for i in ids]},
+        headers={"Authorization": f"Bearer {TOKEN}"},
+        timeout=60,
+    )
+    response.raise_for_status()
+
+
+def bench_contacts(env, sandbox, count):
+    Partner = env["res.partner"]
+    Company = env["res.company"]
+    company = env.company
+    company.hubspot_sync_deals = False
+    sandbox.control("seed", {"generate": {"contacts": count, "deals": 0, "seed": 42}})
+    env.cr.commit()
+    with Meter(type(Partner)) as meter:
+        first = run("first", sandbox, Company._cron_hubspot_sync_contacts)
+    partners = Partner.search([("hubspot_id", "!=", False)])
+    fields = [
+        "name",
+        "email",
+        "phone",
+        "mobile",
+        "street",
+        "city",
+        "zip",
+        "country_id",
+        "function",
+        "company_name",
+        "hubspot_lead_status",
+        "hubspot_lifecycle_stage",
+    ]
+    vals_list = [
+        dict(vals, category_id=[(4, company.hubspot_partner_category_id.id)])
+        for vals in partners.read(fields, load=None)
+    ]
+    for vals in vals_list:
+        vals.pop("id")
+    plain = plain_create_seconds(env, "res.partner", vals_list)
+
+    change_in_hubspot(sandbox, "contacts", partners[:100].mapped("hubspot_id"), {"jobtitle": "CTO"})
+    later = run("later", sandbox, Company._cron_hubspot_sync_contacts)
+    partners[100:1100].write({"city": "Bench City"})
+    env.cr.commit()
+    push = run("push", sandbox, Company._cron_hubspot_process_queue)
+    report("contacts", len(partners), first, meter, plain, later, push)
+
+
+def bench_deals(env, sandbox, count, contacts):
+    Lead = env["crm.lead"].with_context(active_test=False)
+    Company = env["res.company"]
+    company = env.company
+    company.write({"hubspot_sync_deals": True, "hubspot_sync_contacts": True})
+    sandbox.control("reset", {})
+    sandbox.control("seed", {"generate": {"contacts": contacts, "deals": count, "seed": 7}})
+    company._hubspot_fetch_metadata()
+    for owner in requests.get(
+        f"{sandbox.url}/crm/v3/owners", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30
+    ).json()["results"]:
+        if not env["res.users"].search_count([("login", "=", owner["email"])]):
+            env["res.users"].create(
+                {"name": owner["email"], "login": owner["email"], "email": owner["email"]}
+            )
+    company.hubspot_contacts_cursor = False
+    env.cr.commit()
+    Company._cron_hubspot_sync_contacts()  # deals link to contacts (D6)
+    with Meter(type(Lead)) as meter:
+        first = run("first", sandbox, Company._cron_hubspot_sync_deals)
+    leads = Lead.search([("hubspot_id", "!=", False)])
+    fields = [
+        "name",
+        "type",
+        "expected_revenue",
+        "date_deadline",
+        "stage_id",
+        "user_id",
+        "partner_id",
+        "team_id",
+        "probability",
+        "active",
+        "company_id",
+    ]
+    vals_list = []
+    for vals in leads.read(fields, load=None):
+        vals.pop("id")
+        vals_list.append(vals)
+    plain = plain_create_seconds(env, "crm.lead", vals_list)
+
+    change_in_hubspot(sandbox, "deals", leads[:100].mapped("hubspot_id"), {"description": "x"})
+    later = run("later", sandbox, Company._cron_hubspot_sync_deals)
+    Lead.search([("hubspot_id", "!=", False), ("active", "=", True)])[100:1100].write(
+        {"expected_revenue": 4242}
+    )
+    env.cr.commit()
+    push = run("push", sandbox, Company._cron_hubspot_process_queue)
+    report("deals", len(leads), first, meter, plain, later, push)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--contacts", type=int, default=50_000)
+    parser.add_argument("--deals", type=int, default=20_000)
+    parser.add_argument("--deal-contacts", type=int, default=5_000)
+    args = parser.parse_args()
+    conf = fresh_database()
+
+    import odoo
+    from odoo.modules.registry import Registry
+
+    odoo.tools.config.parse_config(["-c", str(conf), "-d", DATABASE, "--log-level=warn"])
+    with Sandbox(False, **LIMITS) as sandbox, Registry(DATABASE).cursor() as cr:
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        env["ir.config_parameter"].set_param("hubspot_connector.job_time_budget", 24 * 3600)
+        env["ir.config_parameter"].set_param("hubspot_connector.requests_per_10s", 190)
+        env.company.write({"hubspot_access_token": TOKEN, "hubspot_api_url": sandbox.url})
+        env.cr.commit()
+        if args.contacts:
+            bench_contacts(env, sandbox, args.contacts)
+        if args.deals:
+            bench_deals(env, sandbox, args.deals, args.deal_contacts)
+
+
+if __name__ == "__main__":
+    main()
