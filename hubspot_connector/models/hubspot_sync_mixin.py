@@ -353,6 +353,8 @@ class HubspotSyncMixin(models.AbstractModel):
                     snapshot.update(remote)
                 elif direction == rules.TO_HUBSPOT:
                     result["push"].update(local)
+                    # What HubSpot holds now is what the push replaces (and journals).
+                    snapshot.update(remote)
                 elif local == remote:
                     snapshot.update(remote)
             except HubspotValueError as error:

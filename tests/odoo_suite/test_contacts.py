@@ -225,6 +225,8 @@ class TestConflicts(HubspotCase):
         self.process_queue()
         self.assertEqual(partner.phone, "+4930222")
         self.assertEqual(self.hs_get("contacts", contact["id"])["properties"]["phone"], "+4930222")
+        overwritten = self.journal(partner, "hubspot_overwritten")  # P6, the HubSpot side
+        self.assertEqual((overwritten.old_value, overwritten.new_value), ("+4930333", "+4930222"))
 
     def test_x3_field_rules_odoo_wins_and_dont_sync(self):
         self.env.ref("hubspot_connector.field_mapping_partner_city").rule = "odoo"

@@ -253,3 +253,72 @@ class TestBadInput(HubspotCase):
         self.assertEqual(self.partner_of(bad_country).email, "atlantis@example.com")
         self.assertEqual(self.partner_of(long_name).city, "Zürich 🏔")
         self.assertEqual(len(self.partner_of(long_name).name), 5000)
+
+
+class TestQueueAndHealth(HubspotCase):
+    def test_fetch_applies_the_deletion_policy_only_to_records_hubspot_says_are_gone(self):
+        self.company.hubspot_delete_policy_hubspot2odoo = "archive"
+        kept = self.hs_contact(email="kept@example.com")
+        gone = self.hs_contact(email="gone@example.com")
+        self.pull_contacts()
+        queue = self.env["hubspot.sync.queue"]
+        queue._enqueue(self.company, "fetch", "res.partner", hubspot_ids=[kept["id"]])
+        self.sandbox.set_faults(
+            rules=[
+                {
+                    "method": "POST",
+                    "path": "/crm/v3/objects/contacts/batch/read",
+                    "kind": "503",
+                    "count": 10,
+                }
+            ]
+        )
+        self.process_queue()
+        self.assertTrue(self.partner_of(kept).active)  # a failed read is no deletion
+        entry = queue.search([("hubspot_id", "=", kept["id"])])
+        self.assertEqual(entry.attempts, 1)
+        self.sandbox.set_faults(rate=0.0)
+        self.sandbox.store.archive_object("contacts", gone["id"])
+        queue._enqueue(self.company, "fetch", "res.partner", hubspot_ids=[gone["id"]])
+        partner = self.partner_of(gone)
+        self.process_queue()
+        self.assertFalse(partner.active)
+        self.assertFalse(partner.hubspot_id)
+
+    def test_x8_a_mapping_record_syncs_a_custom_property(self):
+        self.sandbox.store.define_property(
+            self.sandbox.store.table("contacts"),
+            {
+                "name": "customer_number",
+                "label": "Customer number",
+                "type": "string",
+                "fieldType": "text",
+                "groupName": "contactinformation",
+            },
+        )
+        self.env["hubspot.field.mapping"].create(
+            {
+                "model_name": "res.partner",
+                "hubspot_property": "customer_number",
+                "odoo_field": "ref",
+                "converter": "char",
+                "rule": "two_way",
+            }
+        )
+        contact = self.hs_contact(email="custom@example.com", customer_number="C-42")
+        self.pull_contacts()
+        partner = self.partner_of(contact)
+        self.assertEqual(partner.ref, "C-42")
+        partner.ref = "C-43"
+        self.process_queue()
+        self.assertEqual(
+            self.hs_get("contacts", contact["id"])["properties"]["customer_number"], "C-43"
+        )
+
+    def test_s5_fetch_button_reports_what_came_from_hubspot(self):
+        self.sandbox.store.add_property_option(
+            "contacts", "hs_lead_status", "VIP", "Very important"
+        )
+        message = self.env["res.config.settings"].create({}).action_hubspot_fetch_options()
+        self.assertIn("9 lead statuses", message["params"]["message"])
+        self.assertIn("VIP", self.env["hubspot.lead.status"].search([]).mapped("value"))
