@@ -1,23 +1,10 @@
-"""Helpers of the HubSpot client tests (the fixtures are in conftest.py).
-
-The addon's ``__init__`` imports Odoo; the client must not need it, so ``hubspot_connector``
-is registered here as a bare namespace and only its ``services`` package is ever loaded.
-"""
+"""Helpers of the HubSpot client tests (the fixtures are in conftest.py)."""
 
 import json
-import sys
 import threading
-import types
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-if "hubspot_connector" not in sys.modules:
-    _addon = types.ModuleType("hubspot_connector")
-    _addon.__path__ = [str(ROOT / "hubspot_connector")]
-    sys.modules["hubspot_connector"] = _addon
-
-from hubspot_connector.services import HubspotClient  # noqa: E402
+from hubspot_connector.services import HubspotClient
 
 TOKEN = "pat-na1-11111111-2222-3333-4444-555555555555"
 #: Limits high enough that only tests about limits ever meet them.

@@ -5,27 +5,9 @@ import pytest
 from .client_support import TOKEN, UNLIMITED, ScriptedServer, make_client
 
 
-@pytest.fixture(scope="session", autouse=True)
-def load_registry():
-    """Replaces pytest-odoo's fixture of that name, when installed: no Odoo database here."""
-    yield
-
-
 @pytest.fixture
-def start_sandbox():
-    """Factory: start a sandbox with the given settings; all are stopped after the test."""
-    from hubspot_sandbox import SandboxServer  # only the HTTP tests need it
-
-    servers = []
-
-    def start(**settings):
-        server = SandboxServer(port=0, token=TOKEN, **{**UNLIMITED, **settings}).start()
-        servers.append(server)
-        return server
-
-    yield start
-    for server in servers:
-        server.stop()
+def sandbox_defaults():
+    return {"port": 0, "token": TOKEN, **UNLIMITED}
 
 
 @pytest.fixture

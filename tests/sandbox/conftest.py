@@ -4,27 +4,14 @@ One unthrottled server serves the whole session and is reset before each test; t
 limits start their own servers with ``start_sandbox``.
 """
 
-import sys
-from pathlib import Path
-
 import hubspot
 import pytest
 import requests
 
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from hubspot_sandbox import SandboxServer  # noqa: E402
+from hubspot_sandbox import SandboxServer
 
 TOKEN = "pat-eu1-00000000-1111-2222-3333-444444444444"
 UNLIMITED = {"rate_limit": 0, "search_rate": 0, "daily_limit": 0}
-
-
-@pytest.fixture(scope="session", autouse=True)
-def load_registry():
-    """Replaces pytest-odoo's fixture of that name: these tests need no Odoo database."""
-    yield
 
 
 @pytest.fixture(scope="session")
@@ -41,18 +28,8 @@ def sandbox(shared_sandbox):
 
 
 @pytest.fixture
-def start_sandbox():
-    """Factory for sandboxes with their own settings; all are stopped after the test."""
-    servers = []
-
-    def start(**settings):
-        server = SandboxServer(**{**UNLIMITED, **settings}).start()
-        servers.append(server)
-        return server
-
-    yield start
-    for server in servers:
-        server.stop()
+def sandbox_defaults():
+    return UNLIMITED
 
 
 @pytest.fixture
