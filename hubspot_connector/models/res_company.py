@@ -80,8 +80,9 @@ class ResCompany(models.Model):
     )
     hubspot_contacts_cursor = fields.Datetime(copy=False, readonly=True)
     hubspot_deals_cursor = fields.Datetime(copy=False, readonly=True)
-    hubspot_last_run = fields.Datetime(string="Last HubSpot Run", copy=False, readonly=True)
-    hubspot_last_run_summary = fields.Text(copy=False, readonly=True)
+    hubspot_run_log = fields.Json(
+        copy=False, readonly=True, help="Outcome of the last run of each job, by object type."
+    )
 
     def write(self, vals):
         if "hubspot_access_token" in vals or "hubspot_api_url" in vals:
@@ -310,11 +311,25 @@ class ResCompany(models.Model):
             self._hubspot_rollback()
             _logger.warning("HubSpot %s sync of %s stopped: %s", records._name, self.name, error)
             summary["error"] = str(error)
-        self.sudo().write(
-            {
-                "hubspot_last_run": fields.Datetime.now(),
-                "hubspot_last_run_summary": f"{records._hubspot_object_type}: {summary}",
-            }
-        )
+        log = dict(self.hubspot_run_log or {})
+        log[records._hubspot_object_type] = {
+            "at": fields.Datetime.to_string(fields.Datetime.now()),
+            "steps": summary,
+        }
+        self.sudo().hubspot_run_log = log
         self._hubspot_commit()
         return summary
+
+    def _hubspot_status_lines(self):
+        """The last runs, in words, for the settings page."""
+        lines = []
+        for object_type, run in sorted((self.hubspot_run_log or {}).items()):
+            steps = []
+            for step, stats in run["steps"].items():
+                if step == "error":
+                    steps.append(self.env._("stopped: %(error)s", error=stats))
+                    continue
+                counts = ", ".join(f"{count} {what}" for what, count in stats.items() if count)
+                steps.append(f"{step} {counts or '-'}")
+            lines.append(f"{object_type.title()} ({run['at']} UTC): {'; '.join(steps)}")
+        return "\n".join(lines)

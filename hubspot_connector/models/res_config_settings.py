@@ -50,6 +50,25 @@ class ResConfigSettings(models.TransientModel):
         domain="[('company_id', 'in', (company_id, False))]",
     )
     hubspot_token_verified = fields.Boolean(related="company_id.hubspot_token_verified")
+    hubspot_status = fields.Text(compute="_compute_hubspot_health")
+    hubspot_review_count = fields.Integer(compute="_compute_hubspot_health")
+    hubspot_failing_count = fields.Integer(compute="_compute_hubspot_health")
+    hubspot_queue_count = fields.Integer(compute="_compute_hubspot_health")
+
+    @api.depends("company_id")
+    def _compute_hubspot_health(self):
+        """Sync health at a glance (X6): last runs and what waits for a person."""
+        for settings in self:
+            company = settings.company_id
+            issues = self.env["hubspot.sync.issue"].search(
+                [("company_id", "=", company.id), ("state", "=", "open")]
+            )
+            settings.hubspot_status = company._hubspot_status_lines()
+            settings.hubspot_review_count = len(issues.filtered(lambda i: i.kind == "review"))
+            settings.hubspot_failing_count = len(issues.filtered(lambda i: i.kind == "failed"))
+            settings.hubspot_queue_count = self.env["hubspot.sync.queue"].search_count(
+                [("company_id", "=", company.id)]
+            )
 
     @api.depends("company_id")
     def _compute_hubspot_default_pipeline_id(self):

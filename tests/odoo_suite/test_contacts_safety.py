@@ -322,3 +322,17 @@ class TestQueueAndHealth(HubspotCase):
         message = self.env["res.config.settings"].create({}).action_hubspot_fetch_options()
         self.assertIn("9 lead statuses", message["params"]["message"])
         self.assertIn("VIP", self.env["hubspot.lead.status"].search([]).mapped("value"))
+
+    def test_x6_health_at_a_glance_in_the_settings(self):
+        self.env["res.partner"].create(
+            [{"name": f"Same {n}", "email": "same@example.com"} for n in range(2)]
+        )
+        self.hs_contact(email="same@example.com")
+        self.hs_contact(email="fine@example.com", firstname="Fine")
+        self.pull_contacts()
+        settings = self.env["res.config.settings"].create({})
+        self.assertEqual(settings.hubspot_review_count, 1)
+        self.assertEqual(settings.hubspot_failing_count, 0)
+        self.assertIn("Contacts (", settings.hubspot_status)
+        self.assertIn("1 created", settings.hubspot_status)
+        self.assertIn("1 review", settings.hubspot_status)
