@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 
 class HubspotSyncIssue(models.Model):
@@ -26,6 +27,12 @@ class HubspotSyncIssue(models.Model):
     error_kind = fields.Char(readonly=True, help="Groups issues of the same cause.")
     message = fields.Text(readonly=True)
     candidate_partner_ids = fields.Many2many("res.partner", string="Candidate Partners")
+    link_partner_id = fields.Many2one(
+        "res.partner",
+        string="Link To",
+        domain="[('id', 'in', candidate_partner_ids)]",
+        help="The partner a person chose for this HubSpot contact.",
+    )
     state = fields.Selection([("open", "Open"), ("done", "Solved")], default="open", required=True)
 
     _sql_constraints = [
@@ -64,6 +71,20 @@ class HubspotSyncIssue(models.Model):
                 ("state", "=", "open"),
             ]
         ).write({"state": "done"})
+
+    def action_link_partner(self):
+        """Link the HubSpot contact to the partner a person chose (journaled), then sync it."""
+        self.ensure_one()
+        partner = self.link_partner_id
+        if self.object_type != "contacts" or not partner:
+            raise UserError(self.env._("Choose the partner to link this HubSpot contact to."))
+        note = self.env._("Chosen by %(user)s in Sync Health.", user=self.env.user.name)
+        holder = partner._hubspot_linked(self.company_id, [self.hubspot_id]).get(self.hubspot_id)
+        if holder and holder != partner:
+            holder._hubspot_unlink(note)
+        partner._hubspot_link(self.company_id, self.hubspot_id, note)
+        self.state = "done"
+        return self.action_retry()
 
     def action_retry(self):
         """Read the HubSpot records again at the next run of the queue job."""

@@ -24,6 +24,20 @@ class TestMatchingAndLinks(HubspotCase):
             self.env["res.partner"].search_count([("email_normalized", "=", "dup@example.com")]), 2
         )
 
+    def test_p1_a_person_chooses_the_partner_in_sync_health(self):
+        first = self.env["res.partner"].create({"name": "Pick me", "email": "pick@example.com"})
+        self.env["res.partner"].create({"name": "Not me", "email": "pick@example.com"})
+        contact = self.hs_contact(email="pick@example.com", city="Kiel")
+        self.pull_contacts()
+        issue = self.env["hubspot.sync.issue"].search([("hubspot_id", "=", contact["id"])])
+        issue.link_partner_id = first
+        issue.action_link_partner()
+        self.assertEqual(first.hubspot_id, contact["id"])
+        self.assertIn("Chosen by", self.journal(first, "link_created").note)
+        self.process_queue()
+        self.assertEqual(first.city, "Kiel")
+        self.assertEqual(issue.state, "done")
+
     def test_p1_single_candidate_is_linked(self):
         partner = self.env["res.partner"].create({"name": "Only", "email": "only@example.com"})
         contact = self.hs_contact(email="Only@Example.com")
