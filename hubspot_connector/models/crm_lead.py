@@ -9,22 +9,6 @@ DEAL_ID_PROPERTY = "odoo_opportunity_id"
 CONTACT_ASSOCIATION = "associations.contacts"
 
 
-class HubspotOwners:
-    """E-mails of the HubSpot owners by owner id, read once per run and only if needed."""
-
-    def __init__(self, client):
-        self._client = client
-        self._emails = None
-
-    def emails(self):
-        if self._emails is None:
-            self._emails = {
-                owner["id"]: (owner.get("email") or "").lower()
-                for owner in self._client.iter_owners()
-            }
-        return self._emails
-
-
 class CrmLead(models.Model):
     """HubSpot deals <-> opportunities."""
 
@@ -44,10 +28,15 @@ class CrmLead(models.Model):
 
     @api.model
     def _hubspot_pipelines(self, company):
-        return (
-            self.env["hubspot.pipeline"]
-            .sudo()
-            .search([("company_id", "=", company.id), ("team_id", "!=", False)])
+        """The company's pipelines that a sales team syncs."""
+        Pipeline = self.env["hubspot.pipeline"].sudo()
+        return Pipeline.browse(
+            self._hubspot_cached(
+                ("pipelines", company.id),
+                lambda: (
+                    Pipeline.search([("company_id", "=", company.id), ("team_id", "!=", False)]).ids
+                ),
+            )
         )
 
     def _hubspot_push_scope(self, company):
@@ -150,9 +139,28 @@ class CrmLead(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _hubspot_prepare_run(self, company, client):
-        """Owners are matched to users by e-mail (D6); read them once per run."""
-        return self.with_context(hubspot_owners=HubspotOwners(client))
+    def _hubspot_owner_emails(self):
+        """HubSpot owners' e-mails by owner id, read once per run and only if needed (D6)."""
+        cache = self.env.context.get("hubspot_run")
+        if not cache:
+            return None
+        return cache.get(
+            "owner_emails",
+            lambda: {
+                owner["id"]: (owner.get("email") or "").lower()
+                for owner in cache.client.iter_owners()
+            },
+        )
+
+    @api.model
+    def _hubspot_user_ids_by_email(self):
+        def compute():
+            users = self.env["res.users"].sudo().search([])
+            by_email = {(user.login or "").lower(): user.id for user in users}
+            by_email.update({(user.email or "").lower(): user.id for user in users if user.email})
+            return by_email
+
+        return self._hubspot_cached("user_ids_by_email", compute)
 
     @api.model
     def _hubspot_enrich(self, payloads, company, client):
@@ -287,13 +295,13 @@ class CrmLead(models.Model):
     def _hubspot_read_owner(self, mapping, base):
         """The HubSpot owner with the salesperson's e-mail (D6)."""
         name = mapping.hubspot_properties[0]
-        owners = self.env.context.get("hubspot_owners")
+        owners = self._hubspot_owner_emails()
         if owners is None:
             return {name: base.get(name, "")}
         if not self.user_id:
             return {name: ""}
         email = (self.user_id.email or self.user_id.login or "").lower()
-        by_email = {owner_email: owner_id for owner_id, owner_email in owners.emails().items()}
+        by_email = {owner_email: owner_id for owner_id, owner_email in owners.items()}
         if email not in by_email:
             raise HubspotValueError(
                 self.env._(
@@ -309,11 +317,8 @@ class CrmLead(models.Model):
         owner_id = remote[mapping.hubspot_properties[0]]
         if not owner_id:
             return {mapping.odoo_field: False}
-        owners = self.env.context.get("hubspot_owners")
-        email = owners and owners.emails().get(owner_id)
-        user = email and self.env["res.users"].sudo().search(
-            ["|", ("email", "=ilike", email), ("login", "=ilike", email)], limit=1
-        )
+        email = (self._hubspot_owner_emails() or {}).get(owner_id)
+        user = email and self._hubspot_user_ids_by_email().get(email)
         if not user:
             raise HubspotValueError(
                 self.env._(
@@ -323,7 +328,7 @@ class CrmLead(models.Model):
                 ),
                 "unknown_owner",
             )
-        return {mapping.odoo_field: user.id}
+        return {mapping.odoo_field: user}
 
     def _hubspot_read_deal_contact(self, mapping, base):
         name = mapping.hubspot_properties[0]
@@ -346,8 +351,11 @@ class CrmLead(models.Model):
         if not contact_id:
             return {}
         company = self.env.company
-        partner = self.env["res.partner"]._hubspot_linked(company, [contact_id]).get(contact_id)
-        if not partner:
+        partner_id = self._hubspot_cached(("partner_ids", company.id), dict).get(contact_id)
+        if not partner_id:
+            linked = self.env["res.partner"]._hubspot_linked(company, [contact_id])
+            partner_id = linked[contact_id].id if contact_id in linked else None
+        if not partner_id:
             raise HubspotValueError(
                 self.env._(
                     "HubSpot contact %(contact)s is not in Odoo yet; the customer is set "
@@ -357,7 +365,7 @@ class CrmLead(models.Model):
                 "contact_not_linked",
                 retry=True,
             )
-        return {mapping.odoo_field: partner.id}
+        return {mapping.odoo_field: partner_id}
 
     def _hubspot_read_deal_stage(self, mapping, base):
         """Pipeline and stage of the opportunity; lost is the pipeline's closed-lost stage."""

@@ -40,6 +40,23 @@ class HubspotValueError(ValueError):
         self.retry = retry
 
 
+class RunCache:
+    """What one run of a job looks up again and again (users, pipelines, links), once.
+
+    Lives in the context of the records a job works on; holds plain values and
+    ids, never records, so it survives the cache invalidation after each commit.
+    """
+
+    def __init__(self, client):
+        self.client = client
+        self._values = {}
+
+    def get(self, key, compute):
+        if key not in self._values:
+            self._values[key] = compute()
+        return self._values[key]
+
+
 def parse_hubspot_datetime(value):
     """HubSpot timestamps (ISO-8601 with Z, or epoch milliseconds) as naive UTC."""
     if not value:
@@ -159,8 +176,14 @@ class HubspotSyncMixin(models.AbstractModel):
 
     @api.model
     def _hubspot_prepare_run(self, company, client):
-        """Return ``self`` with what converters need during one run (in the context)."""
-        return self
+        """Return ``self`` with a cache for one run (in the context)."""
+        return self.with_context(hubspot_run=RunCache(client))
+
+    @api.model
+    def _hubspot_cached(self, key, compute):
+        """``compute()``, once per run when a job runs, every time otherwise."""
+        cache = self.env.context.get("hubspot_run")
+        return cache.get(key, compute) if cache else compute()
 
     @api.model
     def _hubspot_enrich(self, payloads, company, client):

@@ -23,7 +23,7 @@ DELETE_POLICIES = [("never", "Never delete"), ("archive", "Archive and unlink")]
 
 # Settings read through ir.config_parameter, with their defaults.
 PARAM_TIME_BUDGET = ("hubspot_connector.job_time_budget", 60)
-PARAM_PAGE_SIZE = ("hubspot_connector.page_size", 100)
+PARAM_PAGE_SIZE = ("hubspot_connector.page_size", 200)
 PARAM_OVERLAP = ("hubspot_connector.cursor_overlap_seconds", 300)
 PARAM_RATE_LIMIT = ("hubspot_connector.requests_per_10s", 100)
 PARAM_TIMEOUT = ("hubspot_connector.request_timeout", 30)
@@ -178,6 +178,8 @@ class ResCompany(models.Model):
             {
                 "requests_per_interval": self._hubspot_param(PARAM_RATE_LIMIT),
                 "timeout": self._hubspot_param(PARAM_TIMEOUT),
+                # HubSpot allows 5 searches per second per account: keep a margin.
+                "searches_per_second": 4,
             },
             **options,
         )
