@@ -310,6 +310,7 @@ class CrmLead(models.Model):
                     email=email,
                 ),
                 "unknown_owner",
+                retry=True,
             )
         return {name: by_email[email]}
 
@@ -327,6 +328,7 @@ class CrmLead(models.Model):
                     email=email or "?",
                 ),
                 "unknown_owner",
+                retry=True,
             )
         return {mapping.odoo_field: user}
 

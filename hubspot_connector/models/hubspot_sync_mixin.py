@@ -335,6 +335,7 @@ class HubspotSyncMixin(models.AbstractModel):
                     value=value,
                 ),
                 kind="unknown_option",
+                retry=True,
             )
         return {mapping.odoo_field: value or False}
 
@@ -519,9 +520,7 @@ class HubspotSyncMixin(models.AbstractModel):
     def _hubspot_import_one(self, payload, company, linked, match, to_create):
         record = linked.get(payload["id"]) or self._hubspot_follow_merge(payload, company, linked)
         if record:
-            if record.hubspot_sync_state == "synced" and (record.hubspot_synced_values or {}).get(
-                VERSION_KEY
-            ) == payload.get("updatedAt"):
+            if record._hubspot_is_unchanged(payload):
                 return "unchanged"
             record._hubspot_apply_remote(payload, company)
             return "updated"
@@ -550,10 +549,18 @@ class HubspotSyncMixin(models.AbstractModel):
         return None
 
     def _hubspot_is_unchanged(self, payload):
-        """True when ``self`` is in sync with exactly this version of the HubSpot object."""
-        return self.hubspot_sync_state == "synced" and (self.hubspot_synced_values or {}).get(
-            VERSION_KEY
-        ) == payload.get("updatedAt")
+        """True when ``self`` already took exactly this version of the HubSpot object.
+
+        A record that failed on that version fails again on it, unless its error
+        may go away by itself: those are read again through the queue, which
+        always applies what it reads (``hubspot_refetch``).
+        """
+        version = (self.hubspot_synced_values or {}).get(VERSION_KEY)
+        return (
+            not self.env.context.get("hubspot_refetch")
+            and self.hubspot_sync_state in ("synced", "failing")
+            and version == payload.get("updatedAt")
+        )
 
     @api.model
     def _hubspot_remote_time(self, payload):
@@ -819,8 +826,9 @@ class HubspotSyncMixin(models.AbstractModel):
             for entry in entries.filtered(lambda e, unread=unread: e.hubspot_id in unread):
                 entry._mark_failed(unread[entry.hubspot_id])
             entries.filtered(lambda e, unread=unread: e.hubspot_id not in unread).unlink()
-            self._hubspot_enrich(found, company, client)
-            stats = self._sync_hubspot2odoo(found, company)
+            refetch = self.with_context(hubspot_refetch=True)
+            refetch._hubspot_enrich(found, company, client)
+            stats = refetch._sync_hubspot2odoo(found, company)
             self._hubspot_handle_remote_removal(company, gone)
             for key, count in stats.items():
                 totals[key] = totals.get(key, 0) + count

@@ -54,6 +54,8 @@ class ResConfigSettings(models.TransientModel):
     hubspot_review_count = fields.Integer(compute="_compute_hubspot_health")
     hubspot_failing_count = fields.Integer(compute="_compute_hubspot_health")
     hubspot_queue_count = fields.Integer(compute="_compute_hubspot_health")
+    hubspot_failing_partner_count = fields.Integer(compute="_compute_hubspot_health")
+    hubspot_failing_lead_count = fields.Integer(compute="_compute_hubspot_health")
 
     @api.depends("company_id")
     def _compute_hubspot_health(self):
@@ -68,6 +70,14 @@ class ResConfigSettings(models.TransientModel):
             settings.hubspot_failing_count = len(issues.filtered(lambda i: i.kind == "failed"))
             settings.hubspot_queue_count = self.env["hubspot.sync.queue"].search_count(
                 [("company_id", "=", company.id)]
+            )
+            failing = [
+                ("hubspot_company_id", "=", company.id),
+                ("hubspot_sync_state", "=", "failing"),
+            ]
+            settings.hubspot_failing_partner_count = self.env["res.partner"].search_count(failing)
+            settings.hubspot_failing_lead_count = (
+                self.env["crm.lead"].with_context(active_test=False).search_count(failing)
             )
 
     @api.depends("company_id")
