@@ -1,3 +1,4 @@
+from . import hubspot_cache_mixin
 from . import hubspot_option_mixin
 from . import hubspot_lead_status
 from . import hubspot_lifecycle_stage

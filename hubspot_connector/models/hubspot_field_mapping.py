@@ -28,6 +28,7 @@ class HubspotFieldMapping(models.Model):
     """
 
     _name = "hubspot.field.mapping"
+    _inherit = "hubspot.cache.mixin"
     _description = "HubSpot Field Mapping"
     _order = "model_name, sequence, id"
 
@@ -93,19 +94,6 @@ class HubspotFieldMapping(models.Model):
                         converter=mapping.converter,
                     )
                 )
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        self.env.registry.clear_cache()
-        return super().create(vals_list)
-
-    def write(self, vals):
-        self.env.registry.clear_cache()
-        return super().write(vals)
-
-    def unlink(self):
-        self.env.registry.clear_cache()
-        return super().unlink()
 
     @api.model
     @tools.ormcache("model_name")

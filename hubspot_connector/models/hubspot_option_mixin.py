@@ -10,6 +10,7 @@ class HubspotOptionMixin(models.AbstractModel):
     """
 
     _name = "hubspot.option.mixin"
+    _inherit = "hubspot.cache.mixin"
     _description = "HubSpot Property Option"
     _order = "sequence, id"
     _rec_name = "label"
@@ -34,19 +35,6 @@ class HubspotOptionMixin(models.AbstractModel):
         """
         options = self.sudo().with_context(active_test=False).search([])
         return [(option.value, option.label) for option in options]
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        self.env.registry.clear_cache()
-        return super().create(vals_list)
-
-    def write(self, vals):
-        self.env.registry.clear_cache()
-        return super().write(vals)
-
-    def unlink(self):
-        self.env.registry.clear_cache()
-        return super().unlink()
 
     @api.model
     def _update_from_hubspot(self, hubspot_property):
