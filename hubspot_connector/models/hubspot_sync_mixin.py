@@ -397,7 +397,7 @@ class HubspotSyncMixin(models.AbstractModel):
                 delay=company._hubspot_retry_delay(),
             )
 
-    def _hubspot_log_overwrites(self, company, overwritten, odoo_vals):
+    def _hubspot_log_overwrites(self, company, overwritten):
         """Journal each Odoo value an import replaces, with what restores it (P6)."""
         journal = self.env["hubspot.sync.journal"]
         for mapping, local, remote in overwritten:
@@ -653,7 +653,7 @@ class HubspotSyncMixin(models.AbstractModel):
         """Reconcile one linked record with HubSpot's version of it."""
         self.ensure_one()
         result = self._hubspot_reconcile(payload)
-        self._hubspot_log_overwrites(company, result["overwritten"], result["odoo_vals"])
+        self._hubspot_log_overwrites(company, result["overwritten"])
         vals = dict(
             result["odoo_vals"],
             hubspot_synced_values=dict(

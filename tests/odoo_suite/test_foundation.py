@@ -63,6 +63,27 @@ class TestFoundation(HubspotCase):
         self.assertIn("group_hubspot_lead_status", arch["search"]["arch"])
         self.assertIn('name="hubspot_lifecycle_stage"', arch["list"]["arch"])
 
+    def test_open_in_hubspot_link_when_the_portal_is_known(self):
+        partner = self.env["res.partner"].create({"name": "Linked"})
+        partner.with_context(hubspot_import=True).write(
+            {"hubspot_id": "777", "hubspot_company_id": self.company.id}
+        )
+        self.assertFalse(partner.hubspot_url)
+        self.company.write(
+            {"hubspot_portal_id": "123456", "hubspot_api_url": "https://api.hubapi.com"}
+        )
+        partner.invalidate_recordset(["hubspot_url"])
+        self.assertEqual(
+            partner.hubspot_url, "https://app.hubspot.com/contacts/123456/record/0-1/777"
+        )
+
+    def test_records_of_another_company_stay_hidden(self):
+        other = self.env["res.company"].create({"name": "Other AG"})
+        self.env["hubspot.sync.issue"]._report(other, "contacts", "1", "failed", "x", "elsewhere")
+        self.env["hubspot.sync.issue"]._report(self.company, "contacts", "2", "failed", "x", "here")
+        visible = self.env["hubspot.sync.issue"].with_user(self.manager).search([])
+        self.assertEqual(visible.mapped("hubspot_id"), ["2"])
+
     def test_settings_are_per_company(self):
         other = self.env["res.company"].create({"name": "Other GmbH"})
         other.hubspot_sync_deals = False
@@ -132,6 +153,10 @@ class TestFoundation(HubspotCase):
         pipeline = self.env["hubspot.pipeline"].search([("company_id", "=", self.company.id)])
         self.assertIn("closedwon", pipeline.stage_mapping_ids.mapped("hubspot_stage_id"))
         self.assertGreaterEqual(self.requests_to("GET", "/crm/v3/pipelines/deals"), 1)
+        # ... and the contacts and deals jobs are due at once.
+        for xmlid in ("ir_cron_hubspot_sync_contacts", "ir_cron_hubspot_sync_deals"):
+            cron = self.env.ref(f"hubspot_connector.{xmlid}")
+            self.assertTrue(self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)]))
 
     def test_connection_test_says_what_happened(self):
         settings = self.env["res.config.settings"].create({})
