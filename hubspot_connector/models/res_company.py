@@ -1,3 +1,4 @@
+import hashlib
 import logging
 import threading
 import time
@@ -19,6 +20,8 @@ from ..services.exceptions import (
 _logger = logging.getLogger(__name__)
 
 DEFAULT_API_URL = "https://api.hubapi.com"
+_CLIENTS = {}
+_CLIENTS_LOCK = threading.Lock()
 DELETE_POLICIES = [("never", "Never delete"), ("archive", "Archive and unlink")]
 
 # Settings read through ir.config_parameter, with their defaults.
@@ -27,6 +30,7 @@ PARAM_PAGE_SIZE = ("hubspot_connector.page_size", 200)
 PARAM_OVERLAP = ("hubspot_connector.cursor_overlap_seconds", 300)
 PARAM_RATE_LIMIT = ("hubspot_connector.requests_per_10s", 100)
 PARAM_TIMEOUT = ("hubspot_connector.request_timeout", 30)
+PARAM_MAX_TRIES = ("hubspot_connector.max_tries", 6)
 PARAM_RETRY_DELAY = ("hubspot_connector.retry_delay_seconds", 600)
 
 
@@ -178,14 +182,21 @@ class ResCompany(models.Model):
             {
                 "requests_per_interval": self._hubspot_param(PARAM_RATE_LIMIT),
                 "timeout": self._hubspot_param(PARAM_TIMEOUT),
+                "max_tries": self._hubspot_param(PARAM_MAX_TRIES),
                 # HubSpot allows 5 searches per second per account: keep a margin.
                 "searches_per_second": 4,
             },
             **options,
         )
-        return HubspotClient(
-            company.hubspot_access_token, company.hubspot_api_url or DEFAULT_API_URL, **options
-        )
+        api_url = company.hubspot_api_url or DEFAULT_API_URL
+        token = company.hubspot_access_token
+        # One client per portal and settings in this process, so that its pacing
+        # spans the runs of all jobs (HubSpot's limits are per account, not per run).
+        key = (hashlib.sha256(token.encode()).hexdigest(), api_url, tuple(sorted(options.items())))
+        with _CLIENTS_LOCK:
+            if key not in _CLIENTS:
+                _CLIENTS[key] = HubspotClient(token, api_url, **options)
+            return _CLIENTS[key]
 
     def _hubspot_app_url(self):
         """Web app address matching the API URL (a sandbox serves both)."""

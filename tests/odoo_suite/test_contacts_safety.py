@@ -277,6 +277,7 @@ class TestQueueAndHealth(HubspotCase):
         self.pull_contacts()
         queue = self.env["hubspot.sync.queue"]
         queue._enqueue(self.company, "fetch", "res.partner", hubspot_ids=[kept["id"]])
+        self.env["ir.config_parameter"].set_param("hubspot_connector.max_tries", 2)
         self.sandbox.set_faults(
             rules=[
                 {
