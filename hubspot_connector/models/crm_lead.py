@@ -84,6 +84,47 @@ class CrmLead(models.Model):
         return payload["properties"].get("dealname") or payload["id"]
 
     # ------------------------------------------------------------------
+    # Merge (P4)
+    # ------------------------------------------------------------------
+
+    def _merge_opportunity(self, user_id=False, team_id=False, auto_unlink=True, max_length=5):
+        """Keep the HubSpot link on the opportunity that survives a merge (P4).
+
+        The head keeps its own link, or takes the link of a merged one. Links are
+        taken off first, so that the deletion of the merged opportunities is not
+        mistaken for a deletion to send; any other deal is listed for review.
+        """
+        links = {
+            lead.id: (lead.display_name, lead.hubspot_company_id, lead.hubspot_id)
+            for lead in self.filtered("hubspot_id")
+        }
+        self.filtered("hubspot_id")._hubspot_unlink(self.env._("Merged in Odoo."))
+        head = super()._merge_opportunity(
+            user_id=user_id, team_id=team_id, auto_unlink=auto_unlink, max_length=max_length
+        )
+        own = links.pop(head.id, None)
+        for name, company, hubspot_id in ([own] if own else []) + list(links.values()):
+            if not head.hubspot_id:
+                note = self.env._("Kept by the merge of %(name)s.", name=name)
+                head._hubspot_link(company, hubspot_id, note)
+                continue
+            self.env["hubspot.sync.issue"]._report(
+                company,
+                "deals",
+                hubspot_id,
+                "review",
+                "merged_in_odoo",
+                self.env._(
+                    "%(name)s, linked to this HubSpot deal, was merged in Odoo into %(head)s, "
+                    "which stays linked to HubSpot deal %(kept)s. Merge the deals in HubSpot too.",
+                    name=name,
+                    head=head.display_name,
+                    kept=head.hubspot_id,
+                ),
+            )
+        return head
+
+    # ------------------------------------------------------------------
     # Pipelines and stages (D3, D4)
     # ------------------------------------------------------------------
 

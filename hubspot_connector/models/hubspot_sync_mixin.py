@@ -518,7 +518,7 @@ class HubspotSyncMixin(models.AbstractModel):
 
     @api.model
     def _hubspot_import_one(self, payload, company, linked, match, to_create):
-        record = linked.get(payload["id"]) or self._hubspot_follow_merge(payload, company, linked)
+        record = self._hubspot_follow_merge(payload, company, linked)
         if record:
             if record._hubspot_is_unchanged(payload):
                 return "unchanged"
@@ -585,20 +585,22 @@ class HubspotSyncMixin(models.AbstractModel):
 
     @api.model
     def _hubspot_follow_merge(self, payload, company, linked):
-        """Re-point the link of a record merged away in HubSpot to the survivor (P4).
+        """Return the Odoo record of ``payload``, following merges made in HubSpot (P4).
 
-        The first Odoo record linked to an absorbed id takes the survivor's id;
-        any other one loses its link and is listed for review. Nothing is created
-        or deleted.
+        A record linked to the survivor keeps its link; otherwise the first one
+        linked to an absorbed id takes the survivor's id. Any other record linked
+        to an absorbed id loses its link and is listed for review. Nothing is
+        created or deleted.
         """
+        current = linked.get(payload["id"], self.browse())
         absorbed = [
-            old_id
+            linked.pop(old_id)
             for old_id in (payload["properties"].get("hs_merged_object_ids") or "").split(";")
             if old_id in linked and old_id != payload["id"]
         ]
         if not absorbed:
-            return self.browse()
-        survivor, others = linked[absorbed[0]], [linked[old_id] for old_id in absorbed[1:]]
+            return current
+        survivor, others = (current, absorbed) if current else (absorbed[0], absorbed[1:])
         note = self.env._("Merged in HubSpot into %(new_id)s.", new_id=payload["id"])
         for other in others:
             other._hubspot_unlink(note)
@@ -614,8 +616,9 @@ class HubspotSyncMixin(models.AbstractModel):
                 ),
                 survivor | other,
             )
-        survivor._hubspot_link(company, payload["id"], note)
-        linked[payload["id"]] = survivor
+        if not current:
+            survivor._hubspot_link(company, payload["id"], note)
+            linked[payload["id"]] = survivor
         return survivor
 
     def _hubspot_link(self, company, hubspot_id, note):

@@ -235,3 +235,35 @@ class TestDealsPush(DealCase):
         self.process_queue()
         self.assertFalse(lead.hubspot_id)
         self.assertEqual(self.sandbox.store.count("deals"), 0)
+
+
+class TestDealMerges(DealCase):
+    def test_p4_lead_merge_keeps_the_link_and_archives_nothing_in_hubspot(self):
+        self.company.hubspot_delete_policy_odoo2hubspot = "archive"
+        first = self.hs_deal(dealname="First", amount="10")
+        second = self.hs_deal(dealname="Second", amount="20")
+        self.pull_deals()
+        leads = self.lead_of(first) | self.lead_of(second)
+        head = leads._merge_opportunity(max_length=None)
+        self.assertEqual(len(head.exists()), 1)
+        self.assertIn(head.hubspot_id, (first["id"], second["id"]))
+        other_id = ({first["id"], second["id"]} - {head.hubspot_id}).pop()
+        issue = self.env["hubspot.sync.issue"].search([("hubspot_id", "=", other_id)])
+        self.assertEqual(issue.error_kind, "merged_in_odoo")
+        self.process_queue()
+        self.assertFalse(self.hs_get("deals", other_id)["archived"])
+        self.assertEqual(self.requests_to("POST", "/crm/v3/objects/deals/batch/archive"), 0)
+
+    def test_p4_hubspot_deal_merge_repoints_the_opportunity(self):
+        first = self.hs_deal(dealname="Keep", amount="10")
+        second = self.hs_deal(dealname="Absorbed", amount="20")
+        self.pull_deals()
+        kept, absorbed = self.lead_of(first), self.lead_of(second)
+        survivor = self.sandbox.store.merge_objects("deals", first["id"], second["id"])
+        leads_before = self.env["crm.lead"].with_context(active_test=False).search_count([])
+        self.pull_deals()
+        self.assertEqual(
+            self.env["crm.lead"].with_context(active_test=False).search_count([]), leads_before
+        )
+        self.assertEqual((kept | absorbed).filtered("hubspot_id").hubspot_id, survivor["id"])
+        self.assertTrue(absorbed.exists())
