@@ -256,6 +256,16 @@ class HubspotSyncMixin(models.AbstractModel):
             self.env["hubspot.sync.queue"].sudo()._enqueue(
                 company, "push", self._name, res_ids=in_scope.ids
             )
+            self._hubspot_trigger_queue_job()
+
+    def _hubspot_trigger_queue_job(self):
+        """Ask the scheduler to run the queue job soon, once per transaction.
+
+        ``_trigger`` stores a row per call: an import of a thousand partners
+        edited one by one must not leave a thousand of them.
+        """
+        if not self.env.cr.postcommit.data.get("hubspot_queue_triggered"):
+            self.env.cr.postcommit.data["hubspot_queue_triggered"] = True
             self.env.ref("hubspot_connector.ir_cron_hubspot_process_queue").sudo()._trigger()
 
     def _hubspot_handle_local_removal(self, how):
@@ -415,22 +425,24 @@ class HubspotSyncMixin(models.AbstractModel):
                 old_value_raw=old_raw,
             )
 
-    def _hubspot_set_state(self, state, errors=()):
-        """Record the outcome of a sync; any error makes the record "failing"."""
+    @api.model
+    def _hubspot_state_vals(self, state, errors=()):
+        """Values recording the outcome of a sync; any error makes the record "failing"."""
         messages = [str(error) for error in errors]
         kind = False
         if errors:
             error = errors[0]
             kind = getattr(error, "kind", None) or getattr(error, "category", None)
             kind = kind or type(error).__name__
-        self.with_context(**IMPORT_CONTEXT).sudo().write(
-            {
-                "hubspot_sync_state": "failing" if messages else state,
-                "hubspot_last_error": "\n".join(messages) or False,
-                "hubspot_error_kind": kind,
-                "hubspot_last_sync": fields.Datetime.now(),
-            }
-        )
+        return {
+            "hubspot_sync_state": "failing" if messages else state,
+            "hubspot_last_error": "\n".join(messages) or False,
+            "hubspot_error_kind": kind,
+            "hubspot_last_sync": fields.Datetime.now(),
+        }
+
+    def _hubspot_set_state(self, state, errors=()):
+        self.with_context(**IMPORT_CONTEXT).sudo().write(self._hubspot_state_vals(state, errors))
 
     # ------------------------------------------------------------------
     # HubSpot to Odoo
@@ -663,9 +675,9 @@ class HubspotSyncMixin(models.AbstractModel):
                 result["snapshot"], **{VERSION_KEY: payload.get("updatedAt")}
             ),
             hubspot_updated_at=self._hubspot_remote_time(payload),
+            **self._hubspot_state_vals("pending" if result["push"] else "synced", result["errors"]),
         )
         self.with_context(**IMPORT_CONTEXT).sudo().write(vals)
-        self._hubspot_set_state("pending" if result["push"] else "synced", result["errors"])
         self._hubspot_retry_later(company, result["errors"])
         if result["push"]:
             self.env["hubspot.sync.queue"].sudo()._enqueue(
@@ -704,7 +716,6 @@ class HubspotSyncMixin(models.AbstractModel):
             payload["id"]: errors for payload, (_vals, errors) in zip(kept, vals_list, strict=True)
         }
         for record in records.filtered(lambda r: errors_by_id.get(r.hubspot_id)):
-            record._hubspot_set_state("synced", errors_by_id[record.hubspot_id])
             record._hubspot_retry_later(company, errors_by_id[record.hubspot_id])
         self.env["hubspot.sync.journal"]._log(
             company, "link_created", records, note=self.env._("Created from HubSpot.")
@@ -726,8 +737,7 @@ class HubspotSyncMixin(models.AbstractModel):
                 result["snapshot"], **{VERSION_KEY: payload.get("updatedAt")}
             ),
             hubspot_updated_at=self._hubspot_remote_time(payload),
-            hubspot_sync_state="synced",
-            hubspot_last_sync=fields.Datetime.now(),
+            **self._hubspot_state_vals("synced", result["errors"]),
         )
         return vals, result["errors"]
 
@@ -1001,12 +1011,13 @@ class HubspotSyncMixin(models.AbstractModel):
     def _hubspot_mark_pushed(self, plan, hubspot_object):
         """Store what HubSpot now holds as the agreed snapshot."""
         snapshot = dict(plan["snapshot"], **plan["push"])
-        vals = {"hubspot_synced_values": snapshot}
+        vals = dict(
+            self._hubspot_state_vals("synced", plan["errors"]), hubspot_synced_values=snapshot
+        )
         if hubspot_object:
             snapshot[VERSION_KEY] = hubspot_object.get("updatedAt")
             vals["hubspot_updated_at"] = self._hubspot_remote_time(hubspot_object)
         self.with_context(**IMPORT_CONTEXT).sudo().write(vals)
-        self._hubspot_set_state("synced", plan["errors"])
 
     def _hubspot_log_remote_overwrites(self, company, plan):
         """Journal the HubSpot values a push replaces, so they can be traced (P6)."""
