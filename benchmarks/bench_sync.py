@@ -102,7 +102,8 @@ def run(label, sandbox, job):
 def push_job(env, model):
     """The queue job's work for one object type (it runs both, one after the other)."""
     company = env.company
-    return lambda: company._hubspot_run_steps(env[model], ("fetch", "push", "archive"))
+    state = env["hubspot.job.state"]._get(company, env[model]._hubspot_object_type, "push")
+    return lambda: company._hubspot_run_state(state, env[model], company._hubspot_deadline())
 
 
 def report(title, count, read, first, meter, plain, later, push):
@@ -200,7 +201,7 @@ def bench_deals(env, sandbox, count, contacts):
             env["res.users"].create(
                 {"name": owner["email"], "login": owner["email"], "email": owner["email"]}
             )
-    company.hubspot_contacts_cursor = False
+    env["hubspot.job.state"].search([("company_id", "=", company.id)]).unlink()
     env.cr.commit()
     Company._cron_hubspot_sync_contacts()  # deals link to contacts (D6)
     with Meter(type(Lead)) as meter:

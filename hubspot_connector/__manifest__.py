@@ -2,7 +2,7 @@
     "name": "HubSpot Connector",
     "summary": "Two-way sync of HubSpot contacts and deals with Odoo partners and "
     "opportunities, without losing or silently overwriting data",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Sales/CRM",
     "website": "https://github.com/hubspot-connector/hubspot_connector",
     "author": "hubspot_connector contributors",

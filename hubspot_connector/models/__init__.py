@@ -5,6 +5,7 @@ from . import hubspot_lifecycle_stage
 from . import hubspot_pipeline
 from . import hubspot_stage_mapping
 from . import hubspot_field_mapping
+from . import hubspot_job_state
 from . import hubspot_sync_queue
 from . import hubspot_sync_journal
 from . import hubspot_sync_issue
@@ -14,3 +15,4 @@ from . import res_config_settings
 from . import res_partner
 from . import crm_lead
 from . import base_partner_merge_automatic_wizard
+from . import res_users

@@ -7,6 +7,7 @@ from .hubspot_sync_mixin import HubspotValueError, parse_hubspot_datetime
 # a deal is an upsert and a retry after a lost reply finds the deal it already made.
 DEAL_ID_PROPERTY = "odoo_opportunity_id"
 CONTACT_ASSOCIATION = "associations.contacts"
+OWNER_PROPERTY = "hubspot_owner_id"
 
 
 class CrmLead(models.Model):
@@ -223,6 +224,24 @@ class CrmLead(models.Model):
             linked = contacts.get(payload["id"]) or []
             payload["properties"][CONTACT_ASSOCIATION] = min(linked, key=int) if linked else ""
 
+    @api.model
+    def _hubspot_contacts_linked(self, company, partners):
+        """Deals take up the contacts just linked: as customer, and as association."""
+        self._hubspot_reevaluate_waiting(
+            company, {CONTACT_ASSOCIATION: set(partners.mapped("hubspot_id"))}
+        )
+        unsent = (
+            self.sudo()
+            .with_context(active_test=False)
+            .search([("hubspot_company_id", "=", company.id), ("partner_id", "in", partners.ids)])
+            .filtered(lambda lead: not (lead.hubspot_synced_values or {}).get(CONTACT_ASSOCIATION))
+        )
+        if unsent:
+            self.env["hubspot.sync.queue"].sudo()._enqueue(
+                company, "push", self._name, res_ids=unsent.ids
+            )
+            self._hubspot_trigger_queue_job()
+
     def _hubspot_push_associations(self, company, client, pushed):
         pairs = [
             (hubspot_id, values[CONTACT_ASSOCIATION])
@@ -351,7 +370,7 @@ class CrmLead(models.Model):
                     email=email,
                 ),
                 "unknown_owner",
-                retry=True,
+                waiting=True,
             )
         return {name: by_email[email]}
 
@@ -364,12 +383,14 @@ class CrmLead(models.Model):
         if not user:
             raise HubspotValueError(
                 self.env._(
-                    "HubSpot owner %(owner)s (%(email)s) is no Odoo user.",
+                    "HubSpot owner %(owner)s (%(email)s) is no Odoo user: the salesperson "
+                    "is set as soon as a user with that e-mail exists.",
                     owner=owner_id,
                     email=email or "?",
                 ),
                 "unknown_owner",
-                retry=True,
+                waiting=True,
+                fallback={mapping.odoo_field: False},
             )
         return {mapping.odoo_field: user}
 
@@ -382,10 +403,12 @@ class CrmLead(models.Model):
             raise HubspotValueError(
                 self.env._(
                     "Customer %(partner)s is not in HubSpot yet: the deal is sent without "
-                    "its contact (tag the customer to sync it).",
+                    "its contact, which follows once the customer is linked (tag the "
+                    "customer to sync it).",
                     partner=partner.display_name,
                 ),
                 "contact_not_linked",
+                waiting=True,
             )
         return {name: partner.hubspot_id}
 
@@ -406,7 +429,7 @@ class CrmLead(models.Model):
                     contact=contact_id,
                 ),
                 "contact_not_linked",
-                retry=True,
+                waiting=True,
             )
         return {mapping.odoo_field: partner_id}
 
@@ -433,6 +456,7 @@ class CrmLead(models.Model):
                     pipeline=pipeline.name,
                 ),
                 "unmapped_stage",
+                waiting=True,
             )
         # Several HubSpot stages may share one Odoo stage: keep the one HubSpot has.
         kept = candidates.filtered(lambda m: m.hubspot_stage_id == base.get(stage_name))
@@ -459,7 +483,7 @@ class CrmLead(models.Model):
                     stage=remote[stage_name],
                 ),
                 "unknown_stage",
-                retry=True,
+                waiting=True,
                 blocking=True,
             )
         if stage.is_lost:
@@ -481,7 +505,7 @@ class CrmLead(models.Model):
                     pipeline=pipeline.name,
                 ),
                 "unmapped_stage",
-                retry=True,
+                waiting=True,
                 blocking=True,
             )
         return {

@@ -39,6 +39,14 @@ class HubspotStageMapping(models.Model):
         for mapping in self:
             mapping.is_lost = mapping.is_closed and not mapping.is_won
 
+    def write(self, vals):
+        result = super().write(vals)
+        if vals.get("stage_id"):
+            # Deals waiting for this mapping move now, not at some later run.
+            for company in self.company_id:
+                company._hubspot_reevaluate_waiting()
+        return result
+
     @api.model
     def _update_from_hubspot(self, pipeline, hubspot_stages):
         existing = {mapping.hubspot_stage_id: mapping for mapping in pipeline.stage_mapping_ids}

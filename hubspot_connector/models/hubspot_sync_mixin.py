@@ -2,6 +2,8 @@ import logging
 from contextlib import nullcontext
 from datetime import datetime, timezone
 
+from psycopg2.errors import TransactionRollbackError
+
 from odoo import api, fields, models
 
 from ..services import rules
@@ -29,15 +31,19 @@ IMPORT_CONTEXT = {"hubspot_import": True, "tracking_disable": True}
 class HubspotValueError(ValueError):
     """A single value cannot be converted; the field is skipped, the record syncs."""
 
-    def __init__(self, message, kind="invalid_value", retry=False, blocking=False):
+    def __init__(self, message, kind="invalid_value", waiting=False, blocking=False, fallback=None):
         super().__init__(message)
         self.kind = kind
         # True when a new record must not be created without this value (a deal
         # without its stage would land in a guessed one).
         self.blocking = blocking
-        # True when the value can become valid without a change in HubSpot (an
-        # unmapped stage gets mapped, a contact gets linked): the record is read again.
-        self.retry = retry
+        # True when nothing is wrong but Odoo lacks something a person adds (a
+        # user for the deal owner, a stage mapping, a linked contact): the record
+        # is not failing, it shows a note, and it is evaluated again when that
+        # change happens in Odoo, never on a timer.
+        self.waiting = waiting
+        # Odoo values to write meanwhile (an unknown owner leaves no salesperson).
+        self.fallback = fallback or {}
 
 
 class RunCache:
@@ -122,6 +128,19 @@ class HubspotSyncMixin(models.AbstractModel):
         readonly=True,
         prefetch=False,
         help="HubSpot property values both sides agreed on at the last sync.",
+    )
+    hubspot_note = fields.Text(
+        string="HubSpot Note",
+        copy=False,
+        readonly=True,
+        help="What the sync waits for in Odoo (a user, a stage mapping, a linked contact).",
+    )
+    hubspot_waiting = fields.Json(
+        copy=False,
+        readonly=True,
+        prefetch=False,
+        help="HubSpot values Odoo cannot take yet, with Odoo's value at that time: "
+        "{property: [HubSpot's value, Odoo's value]}.",
     )
     hubspot_url = fields.Char(string="Open in HubSpot", compute="_compute_hubspot_url")
 
@@ -268,6 +287,46 @@ class HubspotSyncMixin(models.AbstractModel):
             self.env.cr.postcommit.data["hubspot_queue_triggered"] = True
             self.env.ref("hubspot_connector.ir_cron_hubspot_process_queue").sudo()._trigger()
 
+    @api.model
+    def _hubspot_reevaluate_waiting(self, company, values=None):
+        """Take up again the records that wait for a change just made in Odoo.
+
+        Called by that change (a new user, a stage mapping, a linked contact,
+        options fetched), never on a timer. Records holding HubSpot values they
+        could not take are read again from HubSpot; records whose own value could
+        not be sent are pushed again. ``values`` narrows it to records waiting
+        for one of these HubSpot values: ``{property: set of values}``.
+        """
+        records = (
+            self.sudo()
+            .with_context(active_test=False)
+            .search(
+                [
+                    ("hubspot_company_id", "=", company.id),
+                    "|",
+                    ("hubspot_waiting", "!=", False),
+                    ("hubspot_note", "!=", False),
+                ]
+            )
+        )
+        if values is not None:
+            records = records.filtered(
+                lambda r: any(
+                    name in (r.hubspot_waiting or {})
+                    and (wanted is None or r.hubspot_waiting[name][0] in wanted)
+                    for name, wanted in values.items()
+                )
+            )
+        queue = self.env["hubspot.sync.queue"].sudo()
+        to_read = records.filtered("hubspot_waiting")
+        queue._enqueue(company, "fetch", self._name, hubspot_ids=to_read.mapped("hubspot_id"))
+        queue._enqueue(company, "push", self._name, res_ids=(records - to_read).ids)
+        if records:
+            self._hubspot_trigger_queue_job()
+
+    def _hubspot_after_link(self, company):
+        """Hook: ``self`` was just linked to HubSpot objects of ``company``."""
+
     def _hubspot_handle_local_removal(self, how):
         """Apply the deletion policy to linked records archived or deleted in Odoo (P5).
 
@@ -300,6 +359,16 @@ class HubspotSyncMixin(models.AbstractModel):
                         "%(how)s in Odoo: the HubSpot record is kept (deletion policy).", how=how
                     ),
                 )
+
+    def action_hubspot_retry(self):
+        """Sync these records again now: read HubSpot's version, then send Odoo's."""
+        queue = self.env["hubspot.sync.queue"].sudo()
+        for company in self.hubspot_company_id:
+            records = self.filtered(lambda r, company=company: r.hubspot_company_id == company)
+            queue._enqueue(company, "fetch", self._name, hubspot_ids=records.mapped("hubspot_id"))
+            queue._enqueue(company, "push", self._name, res_ids=records.ids)
+        self._hubspot_trigger_queue_job()
+        return True
 
     # ------------------------------------------------------------------
     # Value conversion
@@ -345,7 +414,7 @@ class HubspotSyncMixin(models.AbstractModel):
                     value=value,
                 ),
                 kind="unknown_option",
-                retry=True,
+                waiting=True,
             )
         return {mapping.odoo_field: value or False}
 
@@ -359,30 +428,55 @@ class HubspotSyncMixin(models.AbstractModel):
         ``payload`` is HubSpot's object, or None to push without reading HubSpot:
         then HubSpot's state is taken to be the snapshot. Returns a dict with
         ``odoo_vals`` (to write), ``push`` (properties to send), ``snapshot``
-        (after both are applied), ``overwritten`` (Odoo values replaced) and
-        ``errors`` (field-level problems; those fields are skipped).
+        (after both are applied), ``overwritten`` (Odoo values replaced),
+        ``errors`` (field-level problems; those fields are skipped), ``notes``
+        (what waits for a change in Odoo) and ``waiting`` (the new
+        ``hubspot_waiting``).
         """
         base = (self.hubspot_synced_values or None) if self else None
         snapshot = dict(base or {})
+        waiting = dict((self.hubspot_waiting or {}) if self else {})
         remote_time = payload and parse_hubspot_datetime(payload.get("updatedAt"))
         local_is_newer = bool(
             self.hubspot_changed_at and (not remote_time or self.hubspot_changed_at > remote_time)
         )
-        result = {"odoo_vals": {}, "push": {}, "overwritten": [], "errors": []}
+        result = {"odoo_vals": {}, "push": {}, "overwritten": [], "errors": [], "notes": []}
         for mapping in self._hubspot_mappings():
             names = mapping.hubspot_properties
+            held = {name: waiting[name] for name in names if name in waiting}
             try:
                 local = self._hubspot_read(mapping, base) if self else dict.fromkeys(names, "")
+                odoo_local = local
+                if held and all(local.get(name) == value[1] for name, value in held.items()):
+                    # Odoo has not changed since HubSpot's value began to wait: it
+                    # does not disagree with that value.
+                    local = dict(local, **{name: value[0] for name, value in held.items()})
                 if payload is None:
                     remote = {name: snapshot.get(name, "") for name in names}
                 else:
                     remote = self._hubspot_normalize(mapping, payload["properties"], payload)
                 mapping_base = None if base is None else {n: base.get(n, "") for n in names}
-                direction = rules.decide(mapping.rule, mapping_base, local, remote, local_is_newer)
+                if held and payload is not None and local == remote:
+                    direction = rules.TO_ODOO  # HubSpot's waiting value: try it again
+                else:
+                    direction = rules.decide(
+                        mapping.rule, mapping_base, local, remote, local_is_newer
+                    )
                 if direction == rules.TO_ODOO:
-                    vals = self._hubspot_write(mapping, remote, payload)
-                    if self and not rules.is_blank(local):
-                        result["overwritten"].append((mapping, local, remote))
+                    try:
+                        vals = self._hubspot_write(mapping, remote, payload)
+                    except HubspotValueError as error:
+                        if not error.waiting:
+                            raise
+                        result["odoo_vals"].update(error.fallback)
+                        # A fallback clears the Odoo field; otherwise Odoo keeps its value.
+                        kept = dict.fromkeys(names, "") if error.fallback else odoo_local
+                        waiting.update({name: [remote[name], kept[name]] for name in names})
+                        result["notes"].append(error)
+                        snapshot.update(remote)
+                        continue
+                    if self and not rules.is_blank(odoo_local) and odoo_local != remote:
+                        result["overwritten"].append((mapping, odoo_local, remote))
                     result["odoo_vals"].update(vals)
                     snapshot.update(remote)
                 elif direction == rules.TO_HUBSPOT:
@@ -391,21 +485,14 @@ class HubspotSyncMixin(models.AbstractModel):
                     snapshot.update(remote)
                 elif local == remote:
                     snapshot.update(remote)
+                if direction is not None or odoo_local == remote:
+                    for name in held:  # resolved, or replaced by a newer value
+                        waiting.pop(name)
             except HubspotValueError as error:
-                result["errors"].append(error)
+                (result["notes"] if error.waiting else result["errors"]).append(error)
         result["snapshot"] = snapshot
+        result["waiting"] = waiting
         return result
-
-    def _hubspot_retry_later(self, company, errors):
-        """Read the HubSpot record again later when one of its errors may go away by itself."""
-        if any(getattr(error, "retry", False) for error in errors):
-            self.env["hubspot.sync.queue"].sudo()._enqueue(
-                company,
-                "fetch",
-                self._name,
-                hubspot_ids=self.mapped("hubspot_id"),
-                delay=company._hubspot_retry_delay(),
-            )
 
     def _hubspot_log_overwrites(self, company, overwritten):
         """Journal each Odoo value an import replaces, with what restores it (P6)."""
@@ -440,6 +527,15 @@ class HubspotSyncMixin(models.AbstractModel):
             "hubspot_error_kind": kind,
             "hubspot_last_sync": fields.Datetime.now(),
         }
+
+    @api.model
+    def _hubspot_result_vals(self, state, result):
+        """State, note and waiting values of a reconcile result: notes never fail a record."""
+        return dict(
+            self._hubspot_state_vals(state, result["errors"]),
+            hubspot_note="\n".join(str(note) for note in result["notes"]) or False,
+            hubspot_waiting=result["waiting"] or False,
+        )
 
     def _hubspot_set_state(self, state, errors=()):
         self.with_context(**IMPORT_CONTEXT).sudo().write(self._hubspot_state_vals(state, errors))
@@ -491,7 +587,8 @@ class HubspotSyncMixin(models.AbstractModel):
             try:
                 with self.env.cr.savepoint() if writes else nullcontext():
                     outcome = self._hubspot_import_one(payload, company, linked, match, to_create)
-            except (HubspotError, HubspotValueError, ValueError) as error:
+            except (HubspotError, ValueError, TransactionRollbackError) as error:
+                # A record changed by a user meanwhile fails alone, like bad data.
                 outcome = "failed"
                 self._hubspot_report_failure(company, payload, error)
             if outcome:
@@ -504,25 +601,28 @@ class HubspotSyncMixin(models.AbstractModel):
 
     @api.model
     def _hubspot_report_failure(self, company, payload, error):
-        _logger.warning(
-            "HubSpot %s %s not imported: %s", self._hubspot_object_type, payload["id"], error
-        )
+        """List a HubSpot object that could not be taken over in Sync Health.
+
+        What waits for a change in Odoo is listed for review and taken up again
+        by that change; a bad value waits for the next change in HubSpot (or
+        Retry); only a clash with a concurrent transaction is read again soon.
+        """
+        waiting = getattr(error, "waiting", False)
+        log = _logger.info if waiting else _logger.warning
+        log("HubSpot %s %s not imported: %s", self._hubspot_object_type, payload["id"], error)
         self.env["hubspot.sync.issue"]._report(
             company,
             self._hubspot_object_type,
             payload["id"],
-            "failed",
+            "review" if waiting else "failed",
             getattr(error, "kind", type(error).__name__),
             str(error),
             name=self._hubspot_payload_label(payload),
         )
-        self.env["hubspot.sync.queue"].sudo()._enqueue(
-            company,
-            "fetch",
-            self._name,
-            hubspot_ids=[payload["id"]],
-            delay=company._hubspot_retry_delay(),
-        )
+        if isinstance(error, TransactionRollbackError):
+            self.env["hubspot.sync.queue"].sudo()._enqueue(
+                company, "fetch", self._name, hubspot_ids=[payload["id"]], delay=60
+            )
 
     @api.model
     def _hubspot_payload_label(self, payload):
@@ -649,6 +749,7 @@ class HubspotSyncMixin(models.AbstractModel):
         self.with_context(**IMPORT_CONTEXT).sudo().write(
             {"hubspot_id": hubspot_id, "hubspot_company_id": company.id}
         )
+        self._hubspot_after_link(company)
 
     def _hubspot_unlink(self, note):
         """Remove the link of ``self``, keeping the record, and journal it (P3)."""
@@ -675,10 +776,9 @@ class HubspotSyncMixin(models.AbstractModel):
                 result["snapshot"], **{VERSION_KEY: payload.get("updatedAt")}
             ),
             hubspot_updated_at=self._hubspot_remote_time(payload),
-            **self._hubspot_state_vals("pending" if result["push"] else "synced", result["errors"]),
+            **self._hubspot_result_vals("pending" if result["push"] else "synced", result),
         )
         self.with_context(**IMPORT_CONTEXT).sudo().write(vals)
-        self._hubspot_retry_later(company, result["errors"])
         if result["push"]:
             self.env["hubspot.sync.queue"].sudo()._enqueue(
                 company, "push", self._name, res_ids=self.ids
@@ -712,20 +812,16 @@ class HubspotSyncMixin(models.AbstractModel):
                         records |= creator.create(vals)
                 except Exception as error:  # noqa: BLE001
                     self._hubspot_report_failure(company, payload, error)
-        errors_by_id = {
-            payload["id"]: errors for payload, (_vals, errors) in zip(kept, vals_list, strict=True)
-        }
-        for record in records.filtered(lambda r: errors_by_id.get(r.hubspot_id)):
-            record._hubspot_retry_later(company, errors_by_id[record.hubspot_id])
         self.env["hubspot.sync.journal"]._log(
             company, "link_created", records, note=self.env._("Created from HubSpot.")
         )
+        records._hubspot_after_link(company)
         return len(records), len(payloads) - len(records)
 
     @api.model
     def _hubspot_prepare_create(self, payload, company):
         result = self.browse()._hubspot_reconcile(payload)
-        for error in result["errors"]:
+        for error in result["errors"] + result["notes"]:
             if error.blocking:
                 raise error
         vals = dict(
@@ -737,7 +833,7 @@ class HubspotSyncMixin(models.AbstractModel):
                 result["snapshot"], **{VERSION_KEY: payload.get("updatedAt")}
             ),
             hubspot_updated_at=self._hubspot_remote_time(payload),
-            **self._hubspot_state_vals("synced", result["errors"]),
+            **self._hubspot_result_vals("synced", result),
         )
         return vals, result["errors"]
 
@@ -746,21 +842,20 @@ class HubspotSyncMixin(models.AbstractModel):
     # ------------------------------------------------------------------
 
     @api.model
-    def _hubspot_pull(self, company, client, deadline, scan_archived=True):
-        """Import what changed in HubSpot since the cursor, page by page.
+    def _hubspot_pull(self, company, client, state, deadline):
+        """Import what changed in HubSpot since the job state's cursor, page by page.
 
         The cursor only moves past pages that are committed, so a job that
         dies half-way resumes where it stopped; reading from the cursor minus an
-        overlap catches what changed while a run was going on. Records archived
-        in HubSpot never show in a search: ``scan_archived`` lists them too.
-        Returns ``(stats, finished)``.
+        overlap catches what changed while a run was going on, and the versions
+        already taken that it reads again are skipped without a write. Records
+        archived in HubSpot never show in a search: they are listed at a slower
+        cadence of their own. Returns ``(summary, finished)``.
         """
-        cursor_field = f"hubspot_{self._hubspot_object_type}_cursor"
-        since = company[cursor_field]
         since_ms = None
-        if since:
-            overlap = company._hubspot_cursor_overlap()
-            since_ms = int((since - overlap).replace(tzinfo=timezone.utc).timestamp() * 1000)
+        if state.cursor:
+            since = state.cursor - company._hubspot_cursor_overlap()
+            since_ms = int(since.replace(tzinfo=timezone.utc).timestamp() * 1000)
         run_start = fields.Datetime.now()
         totals = {}
         page = []
@@ -772,19 +867,20 @@ class HubspotSyncMixin(models.AbstractModel):
             page.append(payload)
             if len(page) < company._hubspot_page_size():
                 continue
-            self._hubspot_pull_page(page, company, client, cursor_field, run_start, totals)
+            self._hubspot_pull_page(page, company, client, state, run_start, totals)
             page = []
             if company._hubspot_out_of_time(deadline):
                 finished = False
                 break
         if page:
-            self._hubspot_pull_page(page, company, client, cursor_field, run_start, totals)
-        if finished and scan_archived:
-            totals["archived_in_hubspot"] = self._hubspot_pull_archived(company, client)
-        return totals, finished
+            self._hubspot_pull_page(page, company, client, state, run_start, totals)
+        summary = {"pulled": totals}
+        if finished and company._hubspot_archived_scan_due(state):
+            summary["archived_scan"] = self._hubspot_pull_archived(company, client, state)
+        return summary, finished
 
     @api.model
-    def _hubspot_pull_archived(self, company, client):
+    def _hubspot_pull_archived(self, company, client, state):
         """Apply the deletion policy to records archived in HubSpot (searches skip those)."""
         seen = 0
         chunk = []
@@ -797,20 +893,31 @@ class HubspotSyncMixin(models.AbstractModel):
                 chunk = []
         if chunk:
             seen += self._hubspot_handle_remote_removal(company, chunk)
+        state.archived_scan_at = fields.Datetime.now()
         company._hubspot_commit()
-        return seen
+        return {"archived_in_hubspot": seen}
 
     @api.model
-    def _hubspot_pull_page(self, page, company, client, cursor_field, run_start, totals):
+    def _hubspot_pull_page(self, page, company, client, state, run_start, totals):
         self._hubspot_enrich(page, company, client)
         stats = self._sync_hubspot2odoo(page, company)
         last_seen = max(parse_hubspot_datetime(p.get("updatedAt")) for p in page)
         # Never past the run's start: what changes during the run is read next time.
-        company.sudo()[cursor_field] = min(last_seen, run_start)
+        state.cursor = min(last_seen, run_start)
         for key, count in stats.items():
             totals[key] = totals.get(key, 0) + count
         company._hubspot_commit()
-        self.env["ir.cron"]._notify_progress(done=sum(stats.values()), remaining=1)
+
+    @api.model
+    def _hubspot_push_run(self, company, client, deadline):
+        """The queue job's work for one object type; returns ``(summary, finished)``."""
+        summary = {
+            "fetched": self._hubspot_fetch_queued(company, client, deadline),
+            "pushed": self._hubspot_push_queued(company, client, deadline),
+            "archived": self._hubspot_archive_queued(company, client, deadline),
+        }
+        # Entries another worker holds are its work: only the time budget leaves work here.
+        return summary, not company._hubspot_out_of_time(deadline)
 
     @api.model
     def _hubspot_fetch_queued(self, company, client, deadline):
@@ -893,7 +1000,7 @@ class HubspotSyncMixin(models.AbstractModel):
 
     @api.model
     def _hubspot_push_queued(self, company, client, deadline):
-        """Send queued Odoo changes to HubSpot in batches of 100."""
+        """Send queued Odoo changes to HubSpot in batches, each read from HubSpot first."""
         queue = self.env["hubspot.sync.queue"].sudo()
         totals = {"created": 0, "updated": 0, "excluded": 0, "failed": 0, "review": 0}
         while not company._hubspot_out_of_time(deadline):
@@ -901,7 +1008,14 @@ class HubspotSyncMixin(models.AbstractModel):
             if not entries:
                 break
             records = self.with_context(active_test=False).browse(entries.mapped("res_id")).exists()
-            stats, failed = records._sync_odoo2hubspot(company, client)
+            failed = records._hubspot_pull_before_push(company, client)
+            to_push = records.filtered(
+                lambda r, failed=failed: (
+                    r.id not in failed and r.hubspot_error_kind != "archived_in_hubspot"
+                )
+            )
+            stats, push_failed = to_push._sync_odoo2hubspot(company, client)
+            failed.update(push_failed)
             for key, count in stats.items():
                 totals[key] += count
             failed_entries = entries.filtered(lambda e, failed=failed: e.res_id in failed)
@@ -909,10 +1023,32 @@ class HubspotSyncMixin(models.AbstractModel):
                 entry._mark_failed(failed[entry.res_id])
             (entries - failed_entries).unlink()
             company._hubspot_commit()
-            self.env["ir.cron"]._notify_progress(
-                done=len(entries), remaining=queue._count_due(company, "push", self._name)
-            )
         return totals
+
+    def _hubspot_pull_before_push(self, company, client):
+        """Take HubSpot's current version of the linked records about to be pushed.
+
+        Pull before push, batch by batch: a HubSpot change newer than the queued
+        Odoo change is reconciled first, so a push never overwrites it unseen.
+        Only these records are read (100 per request), never a whole pull.
+        Returns ``{record id: error}`` for records that could not be read.
+        """
+        linked = self.filtered(lambda r: r.hubspot_id and r.hubspot_company_id == company)
+        if not linked:
+            return {}
+        hubspot_ids = linked.mapped("hubspot_id")
+        result = client.batch_read(
+            self._hubspot_object_type, hubspot_ids, self._hubspot_properties()
+        )
+        # Two requested ids merged into one record answer with the same record.
+        found = list({obj["id"]: obj for obj in result.results.values()}.values())
+        errors = {hubspot_ids[index]: error for index, error in result.errors.items()}
+        gone = [hid for hid, error in errors.items() if isinstance(error, HubspotNotFound)]
+        self._hubspot_enrich(found, company, client)
+        self._sync_hubspot2odoo(found, company)
+        self._hubspot_handle_remote_removal(company, gone)
+        by_hubspot_id = {record.hubspot_id: record.id for record in linked}
+        return {by_hubspot_id[hid]: str(error) for hid, error in errors.items() if hid not in gone}
 
     def _sync_odoo2hubspot(self, company, client):
         """Push ``self`` to HubSpot: batch create the new, batch update the linked.
@@ -929,7 +1065,9 @@ class HubspotSyncMixin(models.AbstractModel):
         plans = {record: record._hubspot_reconcile(None) for record in in_scope}
         for record, plan in plans.items():
             if not plan["push"] and record.hubspot_id:
-                record._hubspot_set_state("synced", plan["errors"])
+                record.with_context(**IMPORT_CONTEXT).sudo().write(
+                    record._hubspot_result_vals("synced", plan)
+                )
         new = [(r, p) for r, p in plans.items() if not r.hubspot_id]
         changed = [(r, p) for r, p in plans.items() if r.hubspot_id and p["push"]]
         pushed = []
@@ -1011,9 +1149,7 @@ class HubspotSyncMixin(models.AbstractModel):
     def _hubspot_mark_pushed(self, plan, hubspot_object):
         """Store what HubSpot now holds as the agreed snapshot."""
         snapshot = dict(plan["snapshot"], **plan["push"])
-        vals = dict(
-            self._hubspot_state_vals("synced", plan["errors"]), hubspot_synced_values=snapshot
-        )
+        vals = dict(self._hubspot_result_vals("synced", plan), hubspot_synced_values=snapshot)
         if hubspot_object:
             snapshot[VERSION_KEY] = hubspot_object.get("updatedAt")
             vals["hubspot_updated_at"] = self._hubspot_remote_time(hubspot_object)

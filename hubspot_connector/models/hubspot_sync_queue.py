@@ -128,20 +128,24 @@ class HubspotSyncQueue(models.Model):
         )
 
     def _mark_failed(self, error):
-        """Schedule the next try with a growing delay; give up after the last delay."""
+        """Schedule the next try with a growing delay; give up after the last delay.
+
+        The queue job is called back at the next try rather than at its next
+        interval; an entry that gave up waits for Retry (or a new change).
+        """
         now = fields.Datetime.now()
+        next_tries = []
         for entry in self:
             attempts = entry.attempts + 1
             if attempts > len(RETRY_DELAYS):
                 entry.write({"state": "failed", "attempts": attempts, "last_error": error})
                 continue
-            entry.write(
-                {
-                    "attempts": attempts,
-                    "last_error": error,
-                    "next_attempt": now + timedelta(seconds=RETRY_DELAYS[attempts - 1]),
-                }
-            )
+            next_tries.append(now + timedelta(seconds=RETRY_DELAYS[attempts - 1]))
+            entry.write({"attempts": attempts, "last_error": error, "next_attempt": next_tries[-1]})
+        if next_tries:
+            cron = self.env.ref("hubspot_connector.ir_cron_hubspot_process_queue").sudo()
+            cron._trigger(at=min(next_tries))
 
     def action_retry(self):
-        self.write({"state": "pending", "next_attempt": fields.Datetime.now()})
+        self.write({"state": "pending", "attempts": 0, "next_attempt": fields.Datetime.now()})
+        self.env.ref("hubspot_connector.ir_cron_hubspot_process_queue").sudo()._trigger()

@@ -2,9 +2,7 @@ import hashlib
 import logging
 import threading
 import time
-import zlib
-from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from odoo import api, fields, models
 
@@ -31,7 +29,7 @@ PARAM_OVERLAP = ("hubspot_connector.cursor_overlap_seconds", 300)
 PARAM_RATE_LIMIT = ("hubspot_connector.requests_per_10s", 100)
 PARAM_TIMEOUT = ("hubspot_connector.request_timeout", 30)
 PARAM_MAX_TRIES = ("hubspot_connector.max_tries", 6)
-PARAM_RETRY_DELAY = ("hubspot_connector.retry_delay_seconds", 600)
+PARAM_ARCHIVED_SCAN_HOURS = ("hubspot_connector.archived_scan_hours", 24)
 
 
 class ResCompany(models.Model):
@@ -82,11 +80,12 @@ class ResCompany(models.Model):
         default="never",
         required=True,
     )
-    hubspot_contacts_cursor = fields.Datetime(copy=False, readonly=True)
-    hubspot_deals_cursor = fields.Datetime(copy=False, readonly=True)
-    hubspot_run_log = fields.Json(
-        copy=False, readonly=True, help="Outcome of the last run of each job, by object type."
+    hubspot_sync_paused = fields.Boolean(
+        string="Pause HubSpot Sync",
+        help="The scheduled jobs leave this company alone until the sync is resumed; "
+        "changes made meanwhile are sent and read afterwards.",
     )
+    hubspot_job_state_ids = fields.One2many("hubspot.job.state", "company_id", readonly=True)
 
     def write(self, vals):
         if "hubspot_access_token" in vals or "hubspot_api_url" in vals:
@@ -138,7 +137,22 @@ class ResCompany(models.Model):
         self.env["crm.lead"].sudo()._hubspot_setup_pipelines(pipelines, self)
         counts["pipelines"] = len(pipelines)
         counts["stages"] = len(pipelines.stage_mapping_ids)
+        self._hubspot_reevaluate_waiting()
         return counts
+
+    def _hubspot_reevaluate_waiting(self, models=("res.partner", "crm.lead")):
+        """Take up records and new HubSpot objects waiting for a change in Odoo."""
+        self.ensure_one()
+        for model in models:
+            self.env[model]._hubspot_reevaluate_waiting(self)
+        self.env["hubspot.sync.issue"].sudo().search(
+            [
+                ("company_id", "=", self.id),
+                ("state", "=", "open"),
+                ("kind", "=", "review"),
+                ("error_kind", "in", ["unmapped_stage", "unknown_stage", "unknown_option"]),
+            ]
+        ).action_retry()
 
     def _hubspot_error_message(self, error):
         """What an administrator should read for a HubSpot error."""
@@ -215,8 +229,12 @@ class ResCompany(models.Model):
     def _hubspot_cursor_overlap(self):
         return timedelta(seconds=self._hubspot_param(PARAM_OVERLAP))
 
-    def _hubspot_retry_delay(self):
-        return self._hubspot_param(PARAM_RETRY_DELAY)
+    def _hubspot_archived_scan_due(self, state):
+        """Listing every archived HubSpot record costs a request per 100: daily by default."""
+        hours = self._hubspot_param(PARAM_ARCHIVED_SCAN_HOURS)
+        return not state.archived_scan_at or (
+            state.archived_scan_at <= fields.Datetime.now() - timedelta(hours=hours)
+        )
 
     def _hubspot_deadline(self):
         return time.monotonic() + self._hubspot_param(PARAM_TIME_BUDGET)
@@ -247,22 +265,6 @@ class ResCompany(models.Model):
             self.env.cr.rollback()
         self.env.invalidate_all(flush=False)
 
-    @contextmanager
-    def _hubspot_lock(self, job):
-        """Hold a session-level advisory lock so two runs of a job never overlap.
-
-        Session-level, not transaction-level, because the job commits after each
-        batch; yields False when another run holds the lock.
-        """
-        key = (zlib.crc32(f"hubspot_connector.{job}".encode()) & 0x7FFFFFFF, self.id)
-        self.env.cr.execute("SELECT pg_try_advisory_lock(%s, %s)", key)
-        acquired = self.env.cr.fetchone()[0]
-        try:
-            yield acquired
-        finally:
-            if acquired:
-                self.env.cr.execute("SELECT pg_advisory_unlock(%s, %s)", key)
-
     # ------------------------------------------------------------------
     # Jobs
     # ------------------------------------------------------------------
@@ -270,79 +272,114 @@ class ResCompany(models.Model):
     @api.model
     def _cron_hubspot_sync_contacts(self):
         """Scheduled job: import HubSpot contacts changed since the last run."""
-        self._hubspot_run("contacts", "res.partner", ("pull",))
+        self._hubspot_run_job("pull", ["res.partner"], "ir_cron_hubspot_sync_contacts")
 
     @api.model
     def _cron_hubspot_sync_deals(self):
         """Scheduled job: import HubSpot deals changed since the last run."""
-        self._hubspot_run("deals", "crm.lead", ("pull",))
+        self._hubspot_run_job("pull", ["crm.lead"], "ir_cron_hubspot_sync_deals")
 
     @api.model
     def _cron_hubspot_process_queue(self):
-        """Scheduled job: send queued Odoo changes, after reading HubSpot's (pull first)."""
-        for object_type, model in (("contacts", "res.partner"), ("deals", "crm.lead")):
-            self._hubspot_run(object_type, model, ("fetch", "push", "archive"))
+        """Scheduled job: send queued Odoo changes (contacts first, deals link to them)."""
+        self._hubspot_run_job("push", ["res.partner", "crm.lead"], "ir_cron_hubspot_process_queue")
 
     @api.model
-    def _hubspot_run(self, object_type, model, steps):
-        """Run ``steps`` of one object type for every company with HubSpot."""
-        for company in self._hubspot_companies():
-            records = self.env[model].with_company(company)
-            if not records._hubspot_sync_enabled(company):
-                continue
-            with company._hubspot_lock(object_type) as acquired:
-                if not acquired:
-                    _logger.info(
-                        "HubSpot %s sync already running for %s", object_type, company.name
-                    )
-                    continue
-                company._hubspot_run_steps(records, steps)
+    def _hubspot_run_job(self, job, model_names, cron_xmlid):
+        """One run of a job for every company it is due for; tells the scheduler the truth.
 
-    def _hubspot_run_steps(self, records, steps):
-        """One company's run: each step within the time budget, failures logged, not raised."""
-        self.ensure_one()
+        Companies least recently served go first and each gets an equal share
+        of what is left of the time budget, so one big portal never starves the
+        others. The scheduler runs the job again at once only while a company
+        stopped at its budget with work left (``remaining``); versions read
+        again and found already synced are no work done.
+        """
+        States = self.env["hubspot.job.state"]
+        work = []
+        for company in self._hubspot_companies().filtered(lambda c: not c.hubspot_sync_paused):
+            for model_name in model_names:
+                records = self.env[model_name].with_company(company)
+                if records._hubspot_sync_enabled(company):
+                    state = States._get(company, records._hubspot_object_type, job)
+                    work.append((state, records))
+        self._hubspot_commit()
+        if any(state.more_to_do for state, _records in work):
+            # A run the scheduler added because some company had work left: the
+            # companies served within the interval wait for their next turn.
+            interval = States._interval(f"hubspot_connector.{cron_xmlid}")
+            work = [(state, records) for state, records in work if state._is_due(interval)]
+        work.sort(key=lambda item: (item[0].last_run_at or datetime.min, item[0].id))
         deadline = self._hubspot_deadline()
-        client = self._hubspot_client()
-        records = records._hubspot_prepare_run(self, client)
-        summary = {}
-        self._hubspot_commit()
-        try:
-            if "pull" in steps or self[f"hubspot_{records._hubspot_object_type}_cursor"]:
-                # Pull before push: a HubSpot change newer than a queued Odoo change
-                # must be seen before that change is sent.
-                stats, _finished = records._hubspot_pull(
-                    self, client, deadline, scan_archived="pull" in steps
+        done = remaining = 0
+        for index, (state, records) in enumerate(work):
+            share = (deadline - time.monotonic()) / (len(work) - index)
+            company = state.company_id
+            work_done, finished = company._hubspot_run_state(
+                state, records, time.monotonic() + max(share, 0)
+            )
+            done += work_done
+            remaining += not finished
+        # With nothing done the scheduler takes "remaining" for a job without progress.
+        self.env["ir.cron"]._notify_progress(
+            done=max(done, 1) if remaining else done, remaining=remaining
+        )
+
+    def _hubspot_run_state(self, state, records, deadline):
+        """One company's run of one job for one object type; returns ``(done, finished)``.
+
+        Failures are recorded on the job state and logged, never raised: the
+        next company, and the next run, go on.
+        """
+        self.ensure_one()
+        with state._lock() as acquired:
+            if not acquired:
+                _logger.info(
+                    "HubSpot %s %s job already running for %s",
+                    state.object_type,
+                    state.job,
+                    self.name,
                 )
-                summary["pulled"] = stats
-            if "fetch" in steps:
-                summary["fetched"] = records._hubspot_fetch_queued(self, client, deadline)
-            if "push" in steps:
-                summary["pushed"] = records._hubspot_push_queued(self, client, deadline)
-            if "archive" in steps:
-                summary["archived"] = records._hubspot_archive_queued(self, client, deadline)
-        except HubspotError as error:
-            self._hubspot_rollback()
-            _logger.warning("HubSpot %s sync of %s stopped: %s", records._name, self.name, error)
-            summary["error"] = str(error)
-        log = dict(self.hubspot_run_log or {})
-        log[records._hubspot_object_type] = {
-            "at": fields.Datetime.to_string(fields.Datetime.now()),
-            "steps": summary,
-        }
-        self.sudo().hubspot_run_log = log
-        self._hubspot_commit()
-        return summary
+                return 0, True
+            client = self._hubspot_client()
+            records = records._hubspot_prepare_run(self, client)
+            error = False
+            try:
+                if state.job == "pull":
+                    summary, finished = records._hubspot_pull(self, client, state, deadline)
+                else:
+                    summary, finished = records._hubspot_push_run(self, client, deadline)
+            except HubspotError as exc:
+                self._hubspot_rollback()
+                _logger.warning("HubSpot %s sync of %s stopped: %s", records._name, self.name, exc)
+                summary, finished, error = {}, True, str(exc)
+            except Exception as exc:  # noqa: BLE001 - one company's failure stops no other
+                self._hubspot_rollback()
+                _logger.exception("HubSpot %s sync of %s failed", records._name, self.name)
+                summary, finished, error = {}, True, f"{type(exc).__name__}: {exc}"
+            state._record_run(summary, error, more_to_do=not finished)
+            self._hubspot_commit()
+        done = sum(
+            count
+            for stats in summary.values()
+            for outcome, count in stats.items()
+            if outcome != "unchanged"
+        )
+        return done, finished
+
+    def action_hubspot_sync_now(self, cron_xmlid):
+        """Run a job for this company at once, whatever its interval."""
+        self.ensure_one()
+        job = "push" if cron_xmlid == "ir_cron_hubspot_process_queue" else "pull"
+        object_types = {
+            "ir_cron_hubspot_sync_contacts": ["contacts"],
+            "ir_cron_hubspot_sync_deals": ["deals"],
+            "ir_cron_hubspot_process_queue": ["contacts", "deals"],
+        }[cron_xmlid]
+        for object_type in object_types:
+            self.env["hubspot.job.state"]._get(self, object_type, job).requested = True
+        self.env.ref(f"hubspot_connector.{cron_xmlid}").sudo()._trigger()
 
     def _hubspot_status_lines(self):
         """The last runs, in words, for the settings page."""
-        lines = []
-        for object_type, run in sorted((self.hubspot_run_log or {}).items()):
-            steps = []
-            for step, stats in run["steps"].items():
-                if step == "error":
-                    steps.append(self.env._("stopped: %(error)s", error=stats))
-                    continue
-                counts = ", ".join(f"{count} {what}" for what, count in stats.items() if count)
-                steps.append(f"{step} {counts or '-'}")
-            lines.append(f"{object_type.title()} ({run['at']} UTC): {'; '.join(steps)}")
-        return "\n".join(lines)
+        states = self.sudo().hubspot_job_state_ids.filtered("last_run_at")
+        return "\n".join(state._status_line() for state in states)

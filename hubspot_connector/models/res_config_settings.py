@@ -49,6 +49,14 @@ class ResConfigSettings(models.TransientModel):
         readonly=False,
         domain="[('company_id', 'in', (company_id, False))]",
     )
+    hubspot_sync_paused = fields.Boolean(related="company_id.hubspot_sync_paused", readonly=False)
+    hubspot_archived_scan_hours = fields.Integer(
+        string="Archived Records Scan (hours)",
+        config_parameter="hubspot_connector.archived_scan_hours",
+        default=24,
+        help="How often the jobs list the records archived in HubSpot for the deletion "
+        "policy; each listing costs a request per 100 archived records.",
+    )
     hubspot_token_verified = fields.Boolean(related="company_id.hubspot_token_verified")
     hubspot_status = fields.Text(compute="_compute_hubspot_health")
     hubspot_review_count = fields.Integer(compute="_compute_hubspot_health")
@@ -142,6 +150,27 @@ class ResConfigSettings(models.TransientModel):
                 "%(statuses)s lead statuses and %(lifecycle)s lifecycle stages.",
                 **counts,
             ),
+        )
+
+    def action_hubspot_sync_contacts_now(self):
+        return self._hubspot_sync_now("ir_cron_hubspot_sync_contacts")
+
+    def action_hubspot_sync_deals_now(self):
+        return self._hubspot_sync_now("ir_cron_hubspot_sync_deals")
+
+    def action_hubspot_send_changes_now(self):
+        return self._hubspot_sync_now("ir_cron_hubspot_process_queue")
+
+    def _hubspot_sync_now(self, cron_xmlid):
+        self.ensure_one()
+        company = self.company_id
+        if company.hubspot_sync_paused:
+            return self._hubspot_notify(
+                "warning", self.env._("The HubSpot sync is paused: resume it first.")
+            )
+        company.action_hubspot_sync_now(cron_xmlid)
+        return self._hubspot_notify(
+            "info", self.env._("The job starts within a minute; its result shows under Last Runs.")
         )
 
     def _hubspot_notify(self, kind, message):

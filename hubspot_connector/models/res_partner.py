@@ -130,6 +130,11 @@ class ResPartner(models.Model):
         if category and category not in self.category_id:
             self.with_context(hubspot_import=True).sudo().category_id = [(4, category.id)]
 
+    def _hubspot_after_link(self, company):
+        """Deals waiting for these contacts, on either side, take them up now."""
+        super()._hubspot_after_link(company)
+        self.env["crm.lead"]._hubspot_contacts_linked(company, self)
+
     @api.model
     def _hubspot_payload_label(self, payload):
         props = payload["properties"]

@@ -189,7 +189,6 @@ class TestContactsPush(HubspotCase):
 
     def test_409_on_create_links_to_the_existing_contact_when_unambiguous(self):
         existing = self.hs_contact(email="taken@example.com", firstname="Taken")
-        self.company.hubspot_contacts_cursor = datetime.now()  # not pulled: the push meets it
         partner = self.tagged_partner(name="Taken Here", email="taken@example.com")
         self.process_queue()
         self.assertEqual(partner.hubspot_id, existing["id"])

@@ -113,6 +113,11 @@ class TestMerges(HubspotCase):
 
 
 class TestDeletions(HubspotCase):
+    def setUp(self):
+        super().setUp()
+        # Archived records are listed at every run here, not once a day.
+        self.env["ir.config_parameter"].set_param("hubspot_connector.archived_scan_hours", 0)
+
     def _linked(self):
         contact = self.hs_contact(email="del@example.com")
         self.pull_contacts()
@@ -192,10 +197,11 @@ class TestJobs(HubspotCase):
 
     def test_s4_two_runs_never_overlap(self):
         registry = self.env.registry
+        state = self.env["hubspot.job.state"]._get(self.company, "contacts", "pull")
         with registry.cursor() as other_cr:
             other_cr.execute("SELECT 1")  # another worker holding the job's lock
             env = self.env(cr=other_cr)
-            with env["res.company"].browse(self.company.id)._hubspot_lock("contacts") as got:
+            with env["hubspot.job.state"].browse(state.id)._lock() as got:
                 self.assertTrue(got)
                 self.pull_contacts()
         self.assertEqual(self.total_requests(), 0)
@@ -258,12 +264,21 @@ class TestBadInput(HubspotCase):
         for contact, kind in (
             (bad_phone, "invalid_phone"),
             (bad_country, "unknown_country"),
-            (unknown_status, "unknown_option"),
         ):
             partner = self.partner_of(contact)
             self.assertEqual(partner.hubspot_sync_state, "failing", contact)
             self.assertEqual(partner.hubspot_error_kind, kind)
             self.assertTrue(partner.hubspot_last_error)
+        # An option Odoo does not know yet is nothing wrong: it waits, with a note,
+        # for the options to be fetched, and is taken then.
+        vip = self.partner_of(unknown_status)
+        self.assertEqual(vip.hubspot_sync_state, "synced")
+        self.assertIn("VIP", vip.hubspot_note)
+        self.assertFalse(vip.hubspot_lead_status)
+        self.fetch_metadata()
+        self.process_queue()
+        self.assertEqual(vip.hubspot_lead_status, "VIP")
+        self.assertFalse(vip.hubspot_note)
         self.assertEqual(self.partner_of(bad_country).email, "atlantis@example.com")
         self.assertEqual(self.partner_of(long_name).city, "Zürich 🏔")
         self.assertEqual(len(self.partner_of(long_name).name), 5000)
@@ -350,6 +365,6 @@ class TestQueueAndHealth(HubspotCase):
         self.assertEqual(settings.hubspot_review_count, 1)
         self.assertEqual(settings.hubspot_failing_count, 0)
         self.assertEqual(settings.hubspot_failing_partner_count, 1)
-        self.assertIn("Contacts (", settings.hubspot_status)
+        self.assertIn("Contacts: Read HubSpot changes (", settings.hubspot_status)
         self.assertIn("2 created", settings.hubspot_status)
         self.assertIn("1 review", settings.hubspot_status)

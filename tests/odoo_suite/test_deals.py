@@ -1,7 +1,5 @@
 """Deals and stage mapping both ways (SPEC D1-D6, S2, S5) against the sandbox."""
 
-from odoo import fields
-
 from .common import HubspotCase
 
 
@@ -68,15 +66,16 @@ class TestStageMapping(DealCase):
         self.assertFalse(self.lead_of(deal))
         issue = self.env["hubspot.sync.issue"].search([("hubspot_id", "=", deal["id"])])
         self.assertEqual(issue.error_kind, "unmapped_stage")
+        self.assertEqual(issue.kind, "review")  # waits for a person, is not failing
         self.assertEqual(self.pipeline.unmapped_stage_count, 7)
+        self.assertFalse(self.env["hubspot.sync.queue"].search([]))  # no timed re-read
 
         custom_stage = self.env["crm.stage"].create({"name": "Our qualified"})
         mapping = self.pipeline.stage_mapping_ids.filtered(
             lambda m: m.hubspot_stage_id == "qualifiedtobuy"
         )
+        # Mapping the stage is what takes the deal up: no retry, no delay.
         mapping.with_user(self.manager).stage_id = custom_stage
-        issue.action_retry()
-        self.env["hubspot.sync.queue"].search([]).write({"next_attempt": fields.Datetime.now()})
         self.process_queue()
         self.assertEqual(self.lead_of(deal).stage_id, custom_stage)
 
@@ -135,12 +134,16 @@ class TestDealsPull(DealCase):
         lead = self.lead_of(deal)
         self.assertTrue(lead)
         self.assertFalse(lead.partner_id)
-        self.assertEqual(lead.hubspot_error_kind, "contact_not_linked")
+        # Nothing is wrong: the deal waits, with a note, for its contact.
+        self.assertEqual(lead.hubspot_sync_state, "synced")
+        self.assertIn(contact["id"], lead.hubspot_note)
+        self.assertFalse(self.env["hubspot.sync.queue"].search([]))  # no timed re-read
+        # Linking the contact takes the deal up at once (no waiting for a retry delay).
         self.pull_contacts()
-        self.env["hubspot.sync.queue"].search([]).write({"next_attempt": fields.Datetime.now()})
         self.process_queue()
         self.assertEqual(lead.partner_id, self.partner_of(contact))
         self.assertEqual(lead.hubspot_sync_state, "synced")
+        self.assertFalse(lead.hubspot_note)
 
     def test_bad_deals_are_reported_and_the_rest_syncs(self):
         other_pipeline = self.sandbox.store.add_pipeline(

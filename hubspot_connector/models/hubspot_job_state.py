@@ -1,0 +1,139 @@
+import logging
+import zlib
+from contextlib import contextmanager
+from datetime import timedelta
+
+from odoo import api, fields, models
+
+_logger = logging.getLogger(__name__)
+
+JOBS = [
+    ("pull", "Read HubSpot changes"),
+    ("push", "Send Odoo changes"),
+]
+# First key of the session advisory locks taken on job states.
+LOCK_CLASS = zlib.crc32(b"hubspot_connector.job_state") & 0x7FFFFFFF
+
+
+class HubspotJobState(models.Model):
+    """Where one job of one company stands for one object type.
+
+    One row per (company, object type, job) holds that job's cursor, last run
+    and lock, so that any two jobs write rows of their own and may run at the
+    same time; the company record itself is never written by a job.
+    """
+
+    _name = "hubspot.job.state"
+    _description = "HubSpot Job State"
+    _order = "company_id, object_type, job"
+
+    company_id = fields.Many2one(
+        "res.company", required=True, readonly=True, ondelete="cascade", index=True
+    )
+    object_type = fields.Char(required=True, readonly=True)
+    job = fields.Selection(JOBS, required=True, readonly=True)
+    cursor = fields.Datetime(
+        readonly=True, help="HubSpot changes up to this time are imported (pull job)."
+    )
+    more_to_do = fields.Boolean(
+        readonly=True, help="The last run stopped at its time budget with work left."
+    )
+    requested = fields.Boolean(readonly=True, help="Someone asked for a run now (Sync now).")
+    archived_scan_at = fields.Datetime(
+        string="Last Archived Scan",
+        readonly=True,
+        help="When HubSpot's archived records were last listed for the deletion policy.",
+    )
+    last_run_at = fields.Datetime(readonly=True)
+    last_summary = fields.Json(readonly=True, help="Counts of the last run, by step.")
+    last_error = fields.Text(readonly=True)
+
+    _sql_constraints = [
+        (
+            "company_object_job_uniq",
+            "unique(company_id, object_type, job)",
+            "One state per company, object type and job.",
+        ),
+    ]
+
+    @api.model
+    def _get(self, company, object_type, job):
+        """The state row, created on first use (concurrent creators meet the constraint)."""
+        self.env.cr.execute(
+            """
+            INSERT INTO hubspot_job_state (company_id, object_type, job,
+                                           create_uid, write_uid, create_date, write_date)
+            VALUES (%s, %s, %s, %s, %s, now() at time zone 'UTC', now() at time zone 'UTC')
+            ON CONFLICT (company_id, object_type, job) DO NOTHING
+            """,
+            (company.id, object_type, job, self.env.uid, self.env.uid),
+        )
+        return self.sudo().search(
+            [("company_id", "=", company.id), ("object_type", "=", object_type), ("job", "=", job)]
+        )
+
+    def _is_due(self, interval):
+        """Whether an extra run of the job, made because some company had work
+        left, serves this company too: only when it has work left itself, was
+        asked for, or is due anyway, so one big portal costs the others nothing.
+        """
+        self.ensure_one()
+        if self.more_to_do or self.requested or not self.last_run_at:
+            return True
+        # A little slack: the scheduler's next call is never exactly on time.
+        return self.last_run_at <= fields.Datetime.now() - interval * 0.9
+
+    @contextmanager
+    def _lock(self):
+        """Hold a session advisory lock so that two runs of one job never overlap.
+
+        Session-level because the job commits after each batch. Yields False
+        when another run holds it. A failed run rolls back before unlocking:
+        an aborted transaction would refuse the unlock, leave the lock held on
+        a pooled connection and hide the first error.
+        """
+        self.ensure_one()
+        cr = self.env.cr
+        cr.execute("SELECT pg_try_advisory_lock(%s, %s)", (LOCK_CLASS, self.id))
+        acquired = cr.fetchone()[0]
+        try:
+            yield acquired
+        except BaseException:
+            if acquired:
+                self.company_id._hubspot_rollback()
+            raise
+        finally:
+            if acquired:
+                cr.execute("SELECT pg_advisory_unlock(%s, %s)", (LOCK_CLASS, self.id))
+
+    def _record_run(self, summary, error=False, more_to_do=False):
+        self.ensure_one()
+        self.write(
+            {
+                "last_run_at": fields.Datetime.now(),
+                "last_summary": summary,
+                "last_error": error,
+                "more_to_do": more_to_do,
+                "requested": False,
+            }
+        )
+
+    def _status_line(self):
+        """The last run, in words, for the settings page."""
+        self.ensure_one()
+        steps = []
+        for step, stats in (self.last_summary or {}).items():
+            counts = ", ".join(f"{count} {what}" for what, count in stats.items() if count)
+            steps.append(f"{step} {counts or '-'}")
+        if self.last_error:
+            steps.append(self.env._("stopped: %(error)s", error=self.last_error))
+        return (
+            f"{self.object_type.title()}: {dict(JOBS)[self.job]} "
+            f"({fields.Datetime.to_string(self.last_run_at)} UTC): {'; '.join(steps) or '-'}"
+        )
+
+    @api.model
+    def _interval(self, cron_xmlid):
+        cron = self.env.ref(cron_xmlid).sudo()
+        units = {"minutes": 60, "hours": 3600, "days": 86400, "weeks": 604800, "months": 2592000}
+        return timedelta(seconds=cron.interval_number * units[cron.interval_type])
