@@ -2,7 +2,7 @@ import logging
 from contextlib import nullcontext
 from datetime import datetime, timezone
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 
 from ..services import rules
 from ..services.exceptions import HubspotError, HubspotNotFound
@@ -359,8 +359,11 @@ class HubspotSyncMixin(models.AbstractModel):
         ``payload`` is HubSpot's object, or None to push without reading HubSpot:
         then HubSpot's state is taken to be the snapshot. Returns a dict with
         ``odoo_vals`` (to write), ``push`` (properties to send), ``snapshot``
-        (after both are applied), ``overwritten`` (Odoo values replaced) and
-        ``errors`` (field-level problems; those fields are skipped).
+        (after both are applied), ``overwritten`` (Odoo values replaced),
+        ``differences`` (values that differed at the first link, left as they
+        are on both sides for a person) and ``errors`` (field-level problems;
+        those fields are skipped). A difference keeps no agreed value in the
+        snapshot (None), so it stays a first-link question until it is decided.
         """
         base = (self.hubspot_synced_values or None) if self else None
         snapshot = dict(base or {})
@@ -368,17 +371,24 @@ class HubspotSyncMixin(models.AbstractModel):
         local_is_newer = bool(
             self.hubspot_changed_at and (not remote_time or self.hubspot_changed_at > remote_time)
         )
-        result = {"odoo_vals": {}, "push": {}, "overwritten": [], "errors": []}
+        result = {"odoo_vals": {}, "push": {}, "overwritten": [], "differences": [], "errors": []}
         for mapping in self._hubspot_mappings():
             names = mapping.hubspot_properties
+            undecided = base is not None and any(base.get(n, "") is None for n in names)
+            if undecided and payload is None:
+                continue  # HubSpot's value is unknown here: nothing to push yet
             try:
                 local = self._hubspot_read(mapping, base) if self else dict.fromkeys(names, "")
                 if payload is None:
                     remote = {name: snapshot.get(name, "") for name in names}
                 else:
                     remote = self._hubspot_normalize(mapping, payload["properties"], payload)
-                mapping_base = None if base is None else {n: base.get(n, "") for n in names}
-                direction = rules.decide(mapping.rule, mapping_base, local, remote, local_is_newer)
+                mapping_base = (
+                    None if base is None or undecided else {n: base.get(n, "") for n in names}
+                )
+                direction = rules.decide(
+                    mapping.rule, mapping_base, local, remote, local_is_newer, mapping.first_link
+                )
                 if direction == rules.TO_ODOO:
                     vals = self._hubspot_write(mapping, remote, payload)
                     if self and not rules.is_blank(local):
@@ -389,6 +399,9 @@ class HubspotSyncMixin(models.AbstractModel):
                     result["push"].update(local)
                     # What HubSpot holds now is what the push replaces (and journals).
                     snapshot.update(remote)
+                elif direction == rules.DIFFERS:
+                    result["differences"].append((mapping, local, remote))
+                    snapshot.update(dict.fromkeys(names))
                 elif local == remote:
                     snapshot.update(remote)
             except HubspotValueError as error:
@@ -683,7 +696,31 @@ class HubspotSyncMixin(models.AbstractModel):
             self.env["hubspot.sync.queue"].sudo()._enqueue(
                 company, "push", self._name, res_ids=self.ids
             )
-        self.env["hubspot.sync.issue"]._solve(company, self._hubspot_object_type, [self.hubspot_id])
+        if result["differences"]:
+            self._hubspot_report_differences(company, payload, result["differences"])
+        else:
+            self.env["hubspot.sync.issue"]._solve(
+                company, self._hubspot_object_type, [self.hubspot_id]
+            )
+
+    def _hubspot_report_differences(self, company, payload, differences):
+        """List the values that differ since the first link, for a person to choose."""
+        self.env["hubspot.sync.issue"]._report(
+            company,
+            self._hubspot_object_type,
+            self.hubspot_id,
+            "review",
+            "differs_at_first_link",
+            self.env._(
+                "%(record)s and its HubSpot record held different values when they were "
+                "first linked: %(fields)s. Both sides keep theirs until you choose.",
+                record=self.display_name,
+                fields=", ".join(self._fields[m.odoo_field].string for m, _l, _r in differences),
+            ),
+            name=self.display_name,
+            difference_ids=[Command.clear()]
+            + self.env["hubspot.sync.difference"]._values(self, differences, payload),
+        )
 
     @api.model
     def _hubspot_create_from_hubspot(self, payloads, company):
