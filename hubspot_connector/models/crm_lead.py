@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 
 from ..services.exceptions import HubspotNotFound
-from .hubspot_sync_mixin import HubspotValueError, parse_hubspot_datetime
+from .hubspot_sync_mixin import IMPORT_CONTEXT, HubspotValueError, parse_hubspot_datetime
 
 # The deal property that holds the Odoo id: unique-valued in HubSpot, so that creating
 # a deal is an upsert and a retry after a lost reply finds the deal it already made.
@@ -17,6 +17,19 @@ class CrmLead(models.Model):
     _hubspot_object_type = "deals"
     # A lost opportunity is archived in Odoo; it is a closed-lost deal, not a deletion.
     _hubspot_archive_is_removal = False
+
+    # HubSpot's amount is in the deal's currency, Odoo's expected revenue in the company's:
+    # an import converts it; an edit in Odoo is converted back into the deal's currency.
+    hubspot_amount = fields.Monetary(
+        string="Amount in HubSpot",
+        currency_field="hubspot_currency_id",
+        copy=False,
+        readonly=True,
+        help="The deal amount in the deal's currency, as HubSpot holds it.",
+    )
+    hubspot_currency_id = fields.Many2one(
+        "res.currency", string="HubSpot Deal Currency", copy=False, readonly=True
+    )
 
     # ------------------------------------------------------------------
     # Scope
@@ -55,7 +68,11 @@ class CrmLead(models.Model):
 
     @api.model
     def _hubspot_extra_properties(self):
-        return super()._hubspot_extra_properties() + ["deal_currency_code", "closed_lost_reason"]
+        return super()._hubspot_extra_properties() + [
+            "deal_currency_code",
+            "amount_in_home_currency",
+            "closed_lost_reason",
+        ]
 
     @api.model
     def _hubspot_properties(self):
@@ -276,8 +293,34 @@ class CrmLead(models.Model):
     # Converters
     # ------------------------------------------------------------------
 
+    def write(self, vals):
+        result = super().write(vals)
+        if not self.env.context.get("hubspot_import"):
+            amount_fields = {
+                m.odoo_field for m in self._hubspot_mappings() if m.converter == "amount"
+            }
+            if amount_fields.intersection(vals):
+                self._hubspot_convert_back(amount_fields.pop())
+        return result
+
+    def _hubspot_other_currency(self):
+        """Whether HubSpot holds this deal's amount in another currency than Odoo does."""
+        return self.hubspot_currency_id and self.hubspot_currency_id != self.company_currency
+
+    def _hubspot_convert_back(self, amount_field):
+        """An amount edited in Odoo becomes the deal's amount in the deal's own currency."""
+        for lead in self.filtered(lambda lead: lead._hubspot_other_currency()):
+            amount = lead.company_currency._convert(
+                lead[amount_field],
+                lead.hubspot_currency_id,
+                lead.company_id or self.env.company,
+                lead.date_deadline or fields.Date.context_today(lead),
+            )
+            lead.with_context(**IMPORT_CONTEXT).hubspot_amount = amount
+
     def _hubspot_read_amount(self, mapping, base):
-        value = self[mapping.odoo_field]
+        # The deal's own amount, so the converted value never becomes HubSpot's.
+        value = self.hubspot_amount if self._hubspot_other_currency() else self[mapping.odoo_field]
         return {mapping.hubspot_properties[0]: f"{value:.2f}" if value else ""}
 
     def _hubspot_normalize_amount(self, mapping, values, payload):
@@ -290,25 +333,70 @@ class CrmLead(models.Model):
         return normalized
 
     def _hubspot_write_amount(self, mapping, remote, payload):
+        """The amount in the company's currency; the deal's own amount and currency are kept.
+
+        An amount in another currency is HubSpot's converted one when the portal's
+        company currency is ours, otherwise converted with Odoo's rate of the close
+        date (today when there is none).
+        """
         value = remote[mapping.hubspot_properties[0]]
-        currency = (payload["properties"].get("deal_currency_code") or "").upper()
-        company_currency = self.env.company.currency_id.name
-        if value and currency and currency != company_currency:
-            raise HubspotValueError(
-                self.env._(
-                    "The deal amount is in %(currency)s, the company's currency is %(ours)s: "
-                    "the amount is not imported.",
-                    currency=currency,
-                    ours=company_currency,
-                ),
-                "other_currency",
-            )
         try:
-            return {mapping.odoo_field: float(value) if value else 0.0}
+            amount = float(value) if value else 0.0
         except ValueError as error:
             raise HubspotValueError(
                 self.env._("Invalid amount %(amount)r.", amount=value), "invalid_amount"
             ) from error
+        company = self.env.company
+        properties = payload["properties"]
+        currency = self._hubspot_currency(properties.get("deal_currency_code"), company)
+        vals = {
+            mapping.odoo_field: amount,
+            "hubspot_amount": amount,
+            "hubspot_currency_id": currency.id,
+        }
+        if currency == company.currency_id or not amount:
+            return vals
+        home_amount = properties.get("amount_in_home_currency")
+        if home_amount and company.hubspot_home_currency == company.currency_id.name:
+            vals[mapping.odoo_field] = float(home_amount)
+            return vals
+        if (
+            not self.env["res.currency.rate"]
+            .sudo()
+            .search_count(
+                [("currency_id", "=", currency.id), ("company_id", "in", (company.id, False))],
+                limit=1,
+            )
+        ):
+            raise HubspotValueError(
+                self.env._(
+                    "Odoo has no exchange rate for %(currency)s: add one to import the amount.",
+                    currency=currency.name,
+                ),
+                "no_currency_rate",
+            )
+        closed = parse_hubspot_datetime(properties.get("closedate"))
+        date = closed.date() if closed else fields.Date.context_today(self)
+        vals[mapping.odoo_field] = currency._convert(amount, company.currency_id, company, date)
+        return vals
+
+    @api.model
+    def _hubspot_currency(self, code, company):
+        """The Odoo currency of a HubSpot currency code; none means the company's."""
+        code = (code or "").strip().upper()
+        if not code:
+            return company.currency_id
+        currency = (
+            self.env["res.currency"]
+            .with_context(active_test=False)
+            .search([("name", "=", code)], limit=1)
+        )
+        if not currency:
+            raise HubspotValueError(
+                self.env._("Unknown currency %(code)r: the amount is not imported.", code=code),
+                "unknown_currency",
+            )
+        return currency
 
     def _hubspot_read_date(self, mapping, base):
         value = self[mapping.odoo_field]

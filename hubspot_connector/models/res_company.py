@@ -45,6 +45,13 @@ class ResCompany(models.Model):
     hubspot_token_verified = fields.Boolean(copy=False, readonly=True)
     hubspot_api_url = fields.Char(string="HubSpot API URL", default=DEFAULT_API_URL)
     hubspot_portal_id = fields.Char(string="HubSpot Portal ID")
+    hubspot_home_currency = fields.Char(
+        string="HubSpot Company Currency",
+        readonly=True,
+        help="The portal's company currency, read from HubSpot with the pipelines. When it "
+        "is this company's currency, HubSpot's converted deal amounts are used; otherwise "
+        "deal amounts in other currencies are converted with Odoo's rates.",
+    )
     hubspot_sync_contacts = fields.Boolean(string="Sync HubSpot Contacts", default=True)
     hubspot_contacts_since = fields.Date(
         string="Import Contacts Created Since",
@@ -136,6 +143,11 @@ class ResCompany(models.Model):
             ._update_from_hubspot(client.get_pipelines("deals"), self)
         )
         self.env["crm.lead"].sudo()._hubspot_setup_pipelines(pipelines, self)
+        try:
+            details = client.get_account_details()
+        except (HubspotNotFound, HubspotScopeError):
+            details = {}  # an app may not read them: Odoo's rates convert every amount
+        self.sudo().hubspot_home_currency = details.get("companyCurrency") or False
         counts["pipelines"] = len(pipelines)
         counts["stages"] = len(pipelines.stage_mapping_ids)
         return counts
