@@ -80,11 +80,46 @@ class CrmLead(models.Model):
 
     @api.model
     def _hubspot_accept_new(self, payload, company):
-        """Deals of pipelines no sales team syncs stay out of Odoo."""
+        """Deals without a pipeline, or of a pipeline no sales team syncs, stay out of Odoo."""
         pipeline_id = payload["properties"].get("pipeline")
-        if pipeline_id not in self._hubspot_pipelines(company).mapped("hubspot_id"):
-            return "pipeline_not_synced"
-        return None
+        if not pipeline_id:
+            return "no_pipeline"
+        if pipeline_id in self._hubspot_pipelines(company).mapped("hubspot_id"):
+            return None
+        if pipeline_id in self._hubspot_pipeline_names(company):
+            return "pipeline_without_team"
+        return "unknown_pipeline"
+
+    @api.model
+    def _hubspot_pipeline_names(self, company):
+        """Names of all the company's known pipelines, by HubSpot id."""
+        Pipeline = self.env["hubspot.pipeline"].sudo().with_context(active_test=False)
+        return self._hubspot_cached(
+            ("pipeline_names", company.id),
+            lambda: {
+                p.hubspot_id: p.name for p in Pipeline.search([("company_id", "=", company.id)])
+            },
+        )
+
+    @api.model
+    def _hubspot_report_left_out(self, payload, company, reason):
+        """Every deal left out is listed with its reason; a pipeline change retries it."""
+        pipeline_id = payload["properties"].get("pipeline")
+        pipeline = self._hubspot_pipeline_names(company).get(pipeline_id, pipeline_id)
+        messages = {
+            "no_pipeline": self.env._("The deal has no pipeline in HubSpot."),
+            "unknown_pipeline": self.env._(
+                "Pipeline %(pipeline)s is not known in Odoo: fetch the HubSpot pipelines "
+                "in the settings.",
+                pipeline=pipeline,
+            ),
+            "pipeline_without_team": self.env._(
+                "Pipeline %(pipeline)s syncs with no sales team: choose one on the pipeline "
+                "to import its deals.",
+                pipeline=pipeline,
+            ),
+        }
+        self._hubspot_report_review(company, payload, reason, messages[reason])
 
     @api.model
     def _hubspot_create_defaults(self, payload, company):

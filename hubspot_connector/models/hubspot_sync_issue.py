@@ -4,6 +4,8 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.osv import expression
 
+# Why a new HubSpot deal was left out of Odoo (see crm.lead's _hubspot_accept_new).
+LEFT_OUT_KINDS = ("no_pipeline", "unknown_pipeline", "pipeline_without_team")
 # The Odoo model of each HubSpot object type, and the issue's field that holds its record.
 RECORD_FIELDS = {"contacts": ("res.partner", "partner_id"), "deals": ("crm.lead", "lead_id")}
 
@@ -145,6 +147,24 @@ class HubspotSyncIssue(models.Model):
         self.state = "done"
         return self.action_retry()
 
+    @api.model
+    def _retry_left_out(self, company):
+        """Read again the deals left out for their pipeline, after a pipeline change.
+
+        Each is closed until it is read: one still left out is listed again.
+        """
+        issues = self.sudo().search(
+            [
+                ("company_id", "=", company.id),
+                ("object_type", "=", "deals"),
+                ("error_kind", "in", LEFT_OUT_KINDS),
+                ("state", "=", "open"),
+            ]
+        )
+        if issues:
+            issues.state = "done"
+            issues.action_retry()
+
     def action_retry(self):
         """Read the HubSpot records again at the next run of the queue job."""
         model_by_type = {"contacts": "res.partner", "deals": "crm.lead"}
@@ -155,5 +175,5 @@ class HubspotSyncIssue(models.Model):
                 model_by_type[issue.object_type],
                 hubspot_ids=[issue.hubspot_id],
             )
-        self.env.ref("hubspot_connector.ir_cron_hubspot_process_queue")._trigger()
+        self.env.ref("hubspot_connector.ir_cron_hubspot_process_queue").sudo()._trigger()
         return True

@@ -152,6 +152,10 @@ class HubspotSyncMixin(models.AbstractModel):
         return None
 
     @api.model
+    def _hubspot_report_left_out(self, payload, company, reason):
+        """List a new HubSpot object ``_hubspot_accept_new`` left out, when a person should know."""
+
+    @api.model
     def _hubspot_find_matches(self, payloads, company):
         """Find the Odoo records new HubSpot objects are the same as, for a whole page.
 
@@ -569,6 +573,7 @@ class HubspotSyncMixin(models.AbstractModel):
             return "linked"
         reason = self._hubspot_accept_new(payload, company)
         if reason:
+            self._hubspot_report_left_out(payload, company, reason)
             return "excluded"
         to_create.append(payload)
         return None

@@ -143,6 +143,7 @@ class ResCompany(models.Model):
             ._update_from_hubspot(client.get_pipelines("deals"), self)
         )
         self.env["crm.lead"].sudo()._hubspot_setup_pipelines(pipelines, self)
+        self.env["hubspot.sync.issue"]._retry_left_out(self)
         try:
             details = client.get_account_details()
         except (HubspotNotFound, HubspotScopeError):
