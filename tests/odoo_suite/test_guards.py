@@ -1,11 +1,13 @@
 """Nothing dropped silently, the token kept to its verified URL, Sync Health behind record rules."""
 
 from odoo import fields
-from odoo.exceptions import AccessError, UserError
-from odoo.tests import Form, new_test_user
+from odoo.exceptions import AccessError
+from odoo.tests import new_test_user
+from odoo.tools import mute_logger
 
 from hubspot_sandbox import SandboxServer
 
+from .common import HubspotCase
 from .test_deals import DealCase
 
 STAGES = [{"label": "Talk", "metadata": {"probability": "0.5", "isClosed": "false"}}]
@@ -58,3 +60,79 @@ class TestLeftOutDeals(DealCase):
         self.assertEqual(stats["excluded"], 1)
         issue = self.issue_of("4242")
         self.assertEqual((issue.error_kind, issue.name), ("no_pipeline", "Nowhere"))
+
+
+class TestTokenGoesOnlyWhereVerified(HubspotCase):
+    def test_a_new_url_gets_no_token_until_the_connection_is_tested(self):
+        elsewhere = SandboxServer(host="127.0.0.1", port=0).start()
+        self.addCleanup(elsewhere.stop)
+        self.hs_contact(email="stays@example.com")
+        self.company.hubspot_api_url = elsewhere.url
+        self.assertFalse(self.company.hubspot_token_verified)
+        with mute_logger("odoo.addons.hubspot_connector.models.res_company"):
+            self.pull_contacts()
+        self.assertEqual(elsewhere.stats()["total"], 0)
+        self.assertEqual(self.total_requests(), 0)
+        self.assertIn(f"not verified against {elsewhere.url}", self.company._hubspot_status_lines())
+        settings = self.env["res.config.settings"].create({})
+        self.assertIn(elsewhere.url, settings.hubspot_connection_problem)
+        refused = settings.action_hubspot_fetch_options()["params"]
+        self.assertEqual(refused["type"], "danger")
+        self.assertIn("was not: test the connection", refused["message"])
+
+        self.assertEqual(settings.action_hubspot_test_connection()["params"]["type"], "success")
+        self.assertEqual(self.company.hubspot_verified_api_url, elsewhere.url)
+        self.pull_contacts()
+        self.assertGreater(elsewhere.stats()["total"], 1)
+
+    def test_only_settings_administrators_change_the_token_or_the_url(self):
+        admin_rights = new_test_user(
+            self.env,
+            "hs_erp_manager",
+            groups="base.group_erp_manager,sales_team.group_sale_manager",
+        )
+        company = self.company.with_user(admin_rights)
+        company.name = "Renamed"  # may edit the company, but not where the token goes
+        for field in ("hubspot_api_url", "hubspot_access_token", "hubspot_verified_api_url"):
+            with self.assertRaises(AccessError):
+                company.write({field: "https://evil.example.com"})
+        with self.assertRaises(AccessError):
+            company.hubspot_api_url  # noqa: B018
+        for field in ("hubspot_api_url", "hubspot_access_token"):
+            self.assertEqual(
+                self.env["res.config.settings"]._fields[field].groups, "base.group_system"
+            )
+        self.assertEqual(self.company.hubspot_verified_api_url, self.sandbox.url)
+
+
+class TestSyncHealthFollowsRecordRules(DealCase):
+    def test_a_salesman_sees_issues_of_records_he_may_read_only(self):
+        mine_user = new_test_user(self.env, "hs_own_docs", groups="sales_team.group_sale_salesman")
+        other_user = new_test_user(
+            self.env, "hs_other_seller", groups="sales_team.group_sale_salesman"
+        )
+        issues = self.env["hubspot.sync.issue"]
+        for hubspot_id, user in (("901", mine_user), ("902", other_user)):
+            lead = self.env["crm.lead"].create(
+                {"name": f"Deal {hubspot_id}", "type": "opportunity", "user_id": user.id}
+            )
+            lead._hubspot_link(self.company, hubspot_id, "test")
+            issues |= issues._report(
+                self.company, "deals", hubspot_id, "failed", "x", f"secret {hubspot_id}"
+            )
+        issues |= issues._report(self.company, "deals", "903", "review", "no_pipeline", "none")
+        mine, others, orphan = issues
+        self.assertEqual(mine.lead_id.user_id, mine_user)
+
+        as_salesman = self.env["hubspot.sync.issue"].with_user(mine_user)
+        self.assertEqual(as_salesman.search([]), mine)
+        self.assertEqual(
+            [g["hubspot_id"] for g in as_salesman.search_read([], ["hubspot_id"])], ["901"]
+        )
+        for hidden in (others, orphan):
+            with self.assertRaises(AccessError):
+                hidden.with_user(mine_user).read(["message"])
+        self.assertEqual(mine.with_user(mine_user).message, "secret 901")
+        self.assertEqual(self.env["hubspot.sync.issue"].with_user(self.manager).search([]), issues)
+        with self.assertRaises(AccessError):
+            self.env["hubspot.sync.journal"].with_user(mine_user).search([])
