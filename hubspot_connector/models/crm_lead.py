@@ -316,10 +316,19 @@ class CrmLead(models.Model):
     def _hubspot_push_new(self, new, company, client, stats, failed):
         """Create deals by upsert on the unique Odoo id, so a retry never duplicates."""
         self._hubspot_ensure_deal_id_property(client)
+        # A deal made in Odoo is in the company's currency, not in the portal's.
+        currency = company.currency_id.name
+        in_currency = (
+            {"deal_currency_code": currency}
+            if company.hubspot_home_currency and company.hubspot_home_currency != currency
+            else {}
+        )
         inputs = []
         for lead, plan in new:
             key = self._hubspot_deal_key(lead)
-            properties = dict(self._hubspot_properties_of(plan), **{DEAL_ID_PROPERTY: key})
+            properties = dict(
+                self._hubspot_properties_of(plan), **in_currency, **{DEAL_ID_PROPERTY: key}
+            )
             inputs.append({"id": key, "properties": properties})
         result = client.batch_upsert("deals", inputs, DEAL_ID_PROPERTY)
         return self._hubspot_apply_push_result(new, result, company, stats, failed, "created")

@@ -59,3 +59,20 @@ class TestDealCurrency(DealCase):
         lead = self.lead_of(deal)
         self.assertEqual(lead.name, "Francs")
         self.assertEqual(lead.hubspot_error_kind, "no_currency_rate")
+
+    def test_a_deal_made_in_odoo_says_it_is_in_the_company_currency(self):
+        self.sandbox.store.seed({"home_currency": "EUR", "exchange_rates": {"USD": 1.1}})
+        self.fetch_metadata()
+        lead = self.env["crm.lead"].create(
+            {
+                "name": "Dollars",
+                "type": "opportunity",
+                "team_id": self.team.id,
+                "expected_revenue": 500,
+            }
+        )
+        self.process_queue()
+        properties = self.hs_get("deals", lead.hubspot_id)["properties"]
+        self.assertEqual(
+            (properties["amount"], properties["deal_currency_code"]), ("500.00", "USD")
+        )
