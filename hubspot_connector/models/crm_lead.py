@@ -31,6 +31,16 @@ class CrmLead(models.Model):
         "res.currency", string="HubSpot Deal Currency", copy=False, readonly=True
     )
 
+    def write(self, vals):
+        result = super().write(vals)
+        if not self.env.context.get("hubspot_import"):
+            amount_fields = {
+                m.odoo_field for m in self._hubspot_mappings() if m.converter == "amount"
+            }
+            if amount_fields.intersection(vals):
+                self._hubspot_convert_back(amount_fields.pop())
+        return result
+
     # ------------------------------------------------------------------
     # Scope
     # ------------------------------------------------------------------
@@ -336,16 +346,6 @@ class CrmLead(models.Model):
     # ------------------------------------------------------------------
     # Converters
     # ------------------------------------------------------------------
-
-    def write(self, vals):
-        result = super().write(vals)
-        if not self.env.context.get("hubspot_import"):
-            amount_fields = {
-                m.odoo_field for m in self._hubspot_mappings() if m.converter == "amount"
-            }
-            if amount_fields.intersection(vals):
-                self._hubspot_convert_back(amount_fields.pop())
-        return result
 
     def _hubspot_other_currency(self):
         """Whether HubSpot holds this deal's amount in another currency than Odoo does."""

@@ -167,12 +167,11 @@ class HubspotSyncIssue(models.Model):
 
     def action_retry(self):
         """Read the HubSpot records again at the next run of the queue job."""
-        model_by_type = {"contacts": "res.partner", "deals": "crm.lead"}
         for issue in self:
             self.env["hubspot.sync.queue"].sudo()._enqueue(
                 issue.company_id,
                 "fetch",
-                model_by_type[issue.object_type],
+                RECORD_FIELDS[issue.object_type][0],
                 hubspot_ids=[issue.hubspot_id],
             )
         self.env.ref("hubspot_connector.ir_cron_hubspot_process_queue").sudo()._trigger()
