@@ -52,7 +52,9 @@ class HubspotSyncDifference(models.Model):
         record = issue.lead_id or issue.partner_id
         if not record.hubspot_id or record.hubspot_id != issue.hubspot_id:
             raise UserError(self.env._("The Odoo record is no longer linked to this HubSpot one."))
-        mapping = next(m for m in record._hubspot_mappings() if m.id == self.mapping_id.id)
+        mapping = next((m for m in record._hubspot_mappings() if m.id == self.mapping_id.id), None)
+        if not mapping:
+            raise UserError(self.env._("This field is no longer synced with HubSpot."))
         return record.with_context(active_test=False), mapping
 
     def action_keep_odoo(self):
