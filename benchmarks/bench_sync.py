@@ -252,7 +252,14 @@ def main():
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
         env["ir.config_parameter"].set_param("hubspot_connector.job_time_budget", 24 * 3600)
         env["ir.config_parameter"].set_param("hubspot_connector.requests_per_10s", 190)
-        env.company.write({"hubspot_access_token": TOKEN, "hubspot_api_url": sandbox.url})
+        env.company.write(
+            {
+                "hubspot_access_token": TOKEN,
+                "hubspot_api_url": sandbox.url,
+                "hubspot_token_verified": True,
+                "hubspot_verified_api_url": sandbox.url,
+            }
+        )
         env.cr.commit()
         if args.contacts:
             bench_contacts(env, sandbox, args.contacts)

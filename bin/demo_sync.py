@@ -88,8 +88,11 @@ def summary(env, sandbox_stats, seed):
 
     won = leads.filtered(lambda lead: lead.active and lead.stage_id.is_won)
     lost = leads.filtered(lambda lead: not lead.active)
-    reviews = issues.filtered(lambda i: i.kind == "review" and i.object_type == "contacts")
-    other_pipelines = [d for d in seed["deals"] if d["properties"].get("pipeline") != "default"]
+    reviews = issues.filtered(lambda i: i.error_kind == "ambiguous_match")
+    left_out = issues.filtered(lambda i: i.error_kind == "pipeline_without_team")
+    other_currency = leads.filtered(
+        lambda lead: lead.hubspot_currency_id and lead.hubspot_currency_id != lead.company_currency
+    )
     kinds = Counter(issues.mapped("error_kind"))
     for model in (Partner, Lead):
         failing = model.search([("hubspot_sync_state", "=", "failing")])
@@ -107,7 +110,8 @@ def summary(env, sandbox_stats, seed):
         ("  won / lost / open", f"{len(won)} / {len(lost)} / {len(leads - won - lost)}"),
         ("  created in HubSpot from Odoo", linked("crm.lead", "Created in HubSpot.")),
         ("  with a customer", len(leads.filtered("partner_id"))),
-        ("left out (pipeline without team)", len(other_pipelines)),
+        ("  amount converted from another currency", len(other_currency)),
+        ("left out, listed (pipeline without team)", len(left_out)),
         ("Problems by kind (Sync Health)", None),
     ]
     rows += [(f"  {kind}", count) for kind, count in kinds.most_common()]

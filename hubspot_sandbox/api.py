@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from urllib.parse import unquote, urlencode
 
 from . import search
-from .defaults import ASSOCIATION_TYPE_IDS, OBJECT_TYPE_ALIASES
+from .defaults import ASSOCIATION_TYPE_IDS, OBJECT_TYPE_ALIASES, PORTAL_ID
 from .errors import ApiError, not_found, validation_error
 from .store import non_unique_property, parse_id, unique_key
 from .values import iso, now_ms
@@ -430,6 +430,26 @@ def create_property(req):
         return 201, store.define_property(table, req.json())
 
 
+# ---------------------------------------------------------------------------- account
+
+
+def account_details(req):
+    """The portal's account details, as HubSpot's account-info API gives them."""
+    store = req.store
+    with store.lock:
+        return 200, {
+            "portalId": PORTAL_ID,
+            "accountType": "STANDARD",
+            "timeZone": "US/Eastern",
+            "companyCurrency": store.home_currency,
+            "additionalCurrencies": sorted(store.exchange_rates),
+            "utcOffset": "-05:00",
+            "utcOffsetMilliseconds": -18000000,
+            "uiDomain": "app.hubspot.com",
+            "dataHostingLocation": "na1",
+        }
+
+
 # ---------------------------------------------------------------------------- pipelines, owners
 
 
@@ -699,6 +719,7 @@ ROUTES = [
     ("GET", "/crm/v3/pipelines/{type}/{pipeline}", get_pipeline),
     ("GET", "/crm/v3/pipelines/{type}/{pipeline}/stages", list_stages),
     ("GET", "/crm/v3/pipelines/{type}/{pipeline}/stages/{stage}", get_stage),
+    ("GET", "/account-info/v3/details", account_details),
     ("GET", "/crm/v3/owners", list_owners),
     ("GET", "/crm/v3/owners/{owner}", get_owner),
     ("POST", _V4_BATCH + "/read", associations_batch_read),

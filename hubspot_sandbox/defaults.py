@@ -6,6 +6,7 @@ The values follow HubSpot's defaults as documented in docs/HUBSPOT_API.md (secti
 from dataclasses import dataclass
 
 PORTAL_ID = 24587913
+HOME_CURRENCY = "USD"
 # HubSpot-defined properties and pipelines exist "since forever"; new portals show these dates.
 HUBSPOT_DEFINED_AT = "2019-08-06T02:41:52.000Z"
 EPOCH_ISO = "1970-01-01T00:00:00Z"
@@ -253,6 +254,15 @@ def deal_properties():
             "closed_lost_reason", "Closed Lost Reason", "string", "textarea", group
         ),
         property_definition("closed_won_reason", "Closed Won Reason", "string", "textarea", group),
+        property_definition(
+            "amount_in_home_currency",
+            "Amount in company currency",
+            "number",
+            "number",
+            group,
+            read_only=True,
+            calculated=True,
+        ),
         property_definition(
             "hs_deal_stage_probability",
             "Deal probability",

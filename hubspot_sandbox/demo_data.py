@@ -342,6 +342,9 @@ def generate(contacts=5000, deals=1000, seed=42, now=None):
         "contacts": people,
         "deals": deal_list,
         "associations": links,
+        # A European portal: deals in other currencies carry HubSpot's converted amount.
+        "home_currency": "EUR",
+        "exchange_rates": {"CHF": 0.94, "GBP": 0.86, "USD": 1.08},
     }
 
 

@@ -21,6 +21,7 @@ from .values import InvalidValue, iso, normalize, now_ms, parse_timestamp, to_ms
 FIRST_ID = 10001
 # Read-only properties computed from the record or the deal stage rather than stored.
 DEAL_STAGE_PROPERTIES = ("hs_deal_stage_probability", "hs_is_closed", "hs_is_closed_won")
+HOME_AMOUNT_PROPERTY = "amount_in_home_currency"
 
 
 class Record:
@@ -47,7 +48,9 @@ class ObjectTable:
         self.aliases = {}  # id merged away -> id it was merged into
         self.index_names = ("hs_object_id", "createdate", object_type.modified_property)
         # Read-only properties computed from the record (or its deal stage), never stored.
-        self.computed = self.index_names + (DEAL_STAGE_PROPERTIES if object_type is DEALS else ())
+        self.computed = self.index_names + (
+            (*DEAL_STAGE_PROPERTIES, HOME_AMOUNT_PROPERTY) if object_type is DEALS else ()
+        )
         self.live = {name: [] for name in self.index_names}  # name -> sorted [(key, id)]
         self.archived = []  # sorted [(id, id)]
         self.unique = {}  # id property -> {normalized value: id} over live records
@@ -106,6 +109,10 @@ class Store:
             for owner in defaults.DEFAULT_OWNERS:
                 self._put_owner(owner)
             self.links = {("contacts", "deals"): {}, ("deals", "contacts"): {}}
+            # The portal's company currency and, per other currency, how many units of it
+            # one unit of the company currency buys (Settings > Account Defaults > Currency).
+            self.home_currency = defaults.HOME_CURRENCY
+            self.exchange_rates = {}
             self._ids = itertools.count(FIRST_ID)
             self._last_id = FIRST_ID - 1
 
@@ -155,7 +162,20 @@ class Store:
             return iso(record.updated)
         if table.type is DEALS and name in DEAL_STAGE_PROPERTIES:
             return self._stage_value(record, name)
+        if table.type is DEALS and name == HOME_AMOUNT_PROPERTY:
+            return self._home_amount(record)
         return record.props.get(name)
+
+    def _home_amount(self, record):
+        """The deal amount in the company currency, at the portal's exchange rate."""
+        amount = record.props.get("amount")
+        currency = record.props.get("deal_currency_code") or self.home_currency
+        if amount is None:
+            return None
+        if currency == self.home_currency:
+            return amount
+        rate = self.exchange_rates.get(currency)
+        return None if rate is None else f"{float(amount) / rate:g}"
 
     def _stage_value(self, record, name):
         stage = self.stages.get((record.props.get("pipeline"), record.props.get("dealstage")))
@@ -712,6 +732,8 @@ class Store:
         """
         counts = {}
         with self.lock:
+            self.home_currency = data.get("home_currency", self.home_currency)
+            self.exchange_rates.update(data.get("exchange_rates", {}))
             for owner in data.get("owners", []):
                 self._put_owner(owner)
             for pipeline in data.get("pipelines", []):

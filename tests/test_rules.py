@@ -2,7 +2,7 @@
 
 import pytest
 
-from hubspot_connector.services.rules import TO_HUBSPOT, TO_ODOO, decide
+from hubspot_connector.services.rules import DIFFERS, TO_HUBSPOT, TO_ODOO, decide
 
 
 def v(value):
@@ -12,10 +12,11 @@ def v(value):
 @pytest.mark.parametrize(
     ("rule", "base", "local", "remote", "local_is_newer", "expected"),
     [
-        # first link: fill blanks, never overwrite existing Odoo data unless HubSpot wins (C8)
+        # first link: fill blanks both ways, a difference waits for a person
         ("two_way", None, v(""), v("1"), False, TO_ODOO),
         ("two_way", None, v("1"), v(""), False, TO_HUBSPOT),
-        ("two_way", None, v("1"), v("2"), False, TO_HUBSPOT),
+        ("two_way", None, v("1"), v("2"), True, DIFFERS),
+        ("prefer_hubspot", None, v("1"), v("2"), False, TO_ODOO),
         ("hubspot", None, v("1"), v("2"), False, TO_ODOO),
         ("odoo", None, v("1"), v("2"), True, TO_HUBSPOT),
         # one side changed since the last sync
@@ -42,6 +43,23 @@ def test_decide(rule, base, local, remote, local_is_newer, expected):
     assert decide(rule, base, local, remote, local_is_newer) == expected
 
 
+@pytest.mark.parametrize(
+    ("rule", "first_link", "expected"),
+    [
+        ("two_way", "ask", DIFFERS),
+        ("two_way", "odoo", TO_HUBSPOT),
+        ("two_way", "hubspot", TO_ODOO),
+        # a rule that names a winner decides the first link too
+        ("hubspot", "odoo", TO_ODOO),
+        ("odoo", "hubspot", TO_HUBSPOT),
+    ],
+)
+def test_first_link_setting_decides_a_difference(rule, first_link, expected):
+    assert decide(rule, None, v("1"), v("2"), False, first_link) == expected
+
+
 def test_unknown_rule_is_refused():
     with pytest.raises(ValueError, match="unknown sync rule"):
         decide("sometimes", None, v("1"), v("2"), False)
+    with pytest.raises(ValueError, match="unknown first-link choice"):
+        decide("two_way", None, v("1"), v("2"), False, "coin")

@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 
 from ..services.exceptions import HubspotNotFound
-from .hubspot_sync_mixin import HubspotValueError, parse_hubspot_datetime
+from .hubspot_sync_mixin import IMPORT_CONTEXT, HubspotValueError, parse_hubspot_datetime
 
 # The deal property that holds the Odoo id: unique-valued in HubSpot, so that creating
 # a deal is an upsert and a retry after a lost reply finds the deal it already made.
@@ -18,6 +18,29 @@ class CrmLead(models.Model):
     _hubspot_object_type = "deals"
     # A lost opportunity is archived in Odoo; it is a closed-lost deal, not a deletion.
     _hubspot_archive_is_removal = False
+
+    # HubSpot's amount is in the deal's currency, Odoo's expected revenue in the company's:
+    # an import converts it; an edit in Odoo is converted back into the deal's currency.
+    hubspot_amount = fields.Monetary(
+        string="Amount in HubSpot",
+        currency_field="hubspot_currency_id",
+        copy=False,
+        readonly=True,
+        help="The deal amount in the deal's currency, as HubSpot holds it.",
+    )
+    hubspot_currency_id = fields.Many2one(
+        "res.currency", string="HubSpot Deal Currency", copy=False, readonly=True
+    )
+
+    def write(self, vals):
+        result = super().write(vals)
+        if not self.env.context.get("hubspot_import"):
+            amount_fields = {
+                m.odoo_field for m in self._hubspot_mappings() if m.converter == "amount"
+            }
+            if amount_fields.intersection(vals):
+                self._hubspot_convert_back(amount_fields.pop())
+        return result
 
     # ------------------------------------------------------------------
     # Scope
@@ -56,7 +79,11 @@ class CrmLead(models.Model):
 
     @api.model
     def _hubspot_extra_properties(self):
-        return super()._hubspot_extra_properties() + ["deal_currency_code", "closed_lost_reason"]
+        return super()._hubspot_extra_properties() + [
+            "deal_currency_code",
+            "amount_in_home_currency",
+            "closed_lost_reason",
+        ]
 
     @api.model
     def _hubspot_properties(self):
@@ -64,11 +91,46 @@ class CrmLead(models.Model):
 
     @api.model
     def _hubspot_accept_new(self, payload, company):
-        """Deals of pipelines no sales team syncs stay out of Odoo."""
+        """Deals without a pipeline, or of a pipeline no sales team syncs, stay out of Odoo."""
         pipeline_id = payload["properties"].get("pipeline")
-        if pipeline_id not in self._hubspot_pipelines(company).mapped("hubspot_id"):
-            return "pipeline_not_synced"
-        return None
+        if not pipeline_id:
+            return "no_pipeline"
+        if pipeline_id in self._hubspot_pipelines(company).mapped("hubspot_id"):
+            return None
+        if pipeline_id in self._hubspot_pipeline_names(company):
+            return "pipeline_without_team"
+        return "unknown_pipeline"
+
+    @api.model
+    def _hubspot_pipeline_names(self, company):
+        """Names of all the company's known pipelines, by HubSpot id."""
+        Pipeline = self.env["hubspot.pipeline"].sudo().with_context(active_test=False)
+        return self._hubspot_cached(
+            ("pipeline_names", company.id),
+            lambda: {
+                p.hubspot_id: p.name for p in Pipeline.search([("company_id", "=", company.id)])
+            },
+        )
+
+    @api.model
+    def _hubspot_report_left_out(self, payload, company, reason):
+        """Every deal left out is listed with its reason; a pipeline change retries it."""
+        pipeline_id = payload["properties"].get("pipeline")
+        pipeline = self._hubspot_pipeline_names(company).get(pipeline_id, pipeline_id)
+        messages = {
+            "no_pipeline": self.env._("The deal has no pipeline in HubSpot."),
+            "unknown_pipeline": self.env._(
+                "Pipeline %(pipeline)s is not known in Odoo: fetch the HubSpot pipelines "
+                "in the settings.",
+                pipeline=pipeline,
+            ),
+            "pipeline_without_team": self.env._(
+                "Pipeline %(pipeline)s syncs with no sales team: choose one on the pipeline "
+                "to import its deals.",
+                pipeline=pipeline,
+            ),
+        }
+        self._hubspot_report_review(company, payload, reason, messages[reason])
 
     @api.model
     def _hubspot_create_defaults(self, payload, company):
@@ -283,10 +345,19 @@ class CrmLead(models.Model):
     def _hubspot_push_new(self, new, company, client, stats, failed):
         """Create deals by upsert on the unique Odoo id, so a retry never duplicates."""
         self._hubspot_ensure_deal_id_property(client)
+        # A deal made in Odoo is in the company's currency, not in the portal's.
+        currency = company.currency_id.name
+        in_currency = (
+            {"deal_currency_code": currency}
+            if company.hubspot_home_currency and company.hubspot_home_currency != currency
+            else {}
+        )
         inputs = []
         for lead, plan in new:
             key = self._hubspot_deal_key(lead)
-            properties = dict(self._hubspot_properties_of(plan), **{DEAL_ID_PROPERTY: key})
+            properties = dict(
+                self._hubspot_properties_of(plan), **in_currency, **{DEAL_ID_PROPERTY: key}
+            )
             inputs.append({"id": key, "properties": properties})
         result = client.batch_upsert("deals", inputs, DEAL_ID_PROPERTY)
         return self._hubspot_apply_push_result(new, result, company, stats, failed, "created")
@@ -295,8 +366,24 @@ class CrmLead(models.Model):
     # Converters
     # ------------------------------------------------------------------
 
+    def _hubspot_other_currency(self):
+        """Whether HubSpot holds this deal's amount in another currency than Odoo does."""
+        return self.hubspot_currency_id and self.hubspot_currency_id != self.company_currency
+
+    def _hubspot_convert_back(self, amount_field):
+        """An amount edited in Odoo becomes the deal's amount in the deal's own currency."""
+        for lead in self.filtered(lambda lead: lead._hubspot_other_currency()):
+            amount = lead.company_currency._convert(
+                lead[amount_field],
+                lead.hubspot_currency_id,
+                lead.company_id or self.env.company,
+                lead.date_deadline or fields.Date.context_today(lead),
+            )
+            lead.with_context(**IMPORT_CONTEXT).hubspot_amount = amount
+
     def _hubspot_read_amount(self, mapping, base):
-        value = self[mapping.odoo_field]
+        # The deal's own amount, so the converted value never becomes HubSpot's.
+        value = self.hubspot_amount if self._hubspot_other_currency() else self[mapping.odoo_field]
         return {mapping.hubspot_properties[0]: f"{value:.2f}" if value else ""}
 
     def _hubspot_normalize_amount(self, mapping, values, payload):
@@ -309,25 +396,70 @@ class CrmLead(models.Model):
         return normalized
 
     def _hubspot_write_amount(self, mapping, remote, payload):
+        """The amount in the company's currency; the deal's own amount and currency are kept.
+
+        An amount in another currency is HubSpot's converted one when the portal's
+        company currency is ours, otherwise converted with Odoo's rate of the close
+        date (today when there is none).
+        """
         value = remote[mapping.hubspot_properties[0]]
-        currency = (payload["properties"].get("deal_currency_code") or "").upper()
-        company_currency = self.env.company.currency_id.name
-        if value and currency and currency != company_currency:
-            raise HubspotValueError(
-                self.env._(
-                    "The deal amount is in %(currency)s, the company's currency is %(ours)s: "
-                    "the amount is not imported.",
-                    currency=currency,
-                    ours=company_currency,
-                ),
-                "other_currency",
-            )
         try:
-            return {mapping.odoo_field: float(value) if value else 0.0}
+            amount = float(value) if value else 0.0
         except ValueError as error:
             raise HubspotValueError(
                 self.env._("Invalid amount %(amount)r.", amount=value), "invalid_amount"
             ) from error
+        company = self.env.company
+        properties = payload["properties"]
+        currency = self._hubspot_currency(properties.get("deal_currency_code"), company)
+        vals = {
+            mapping.odoo_field: amount,
+            "hubspot_amount": amount,
+            "hubspot_currency_id": currency.id,
+        }
+        if currency == company.currency_id or not amount:
+            return vals
+        home_amount = properties.get("amount_in_home_currency")
+        if home_amount and company.hubspot_home_currency == company.currency_id.name:
+            vals[mapping.odoo_field] = float(home_amount)
+            return vals
+        if (
+            not self.env["res.currency.rate"]
+            .sudo()
+            .search_count(
+                [("currency_id", "=", currency.id), ("company_id", "in", (company.id, False))],
+                limit=1,
+            )
+        ):
+            raise HubspotValueError(
+                self.env._(
+                    "Odoo has no exchange rate for %(currency)s: add one to import the amount.",
+                    currency=currency.name,
+                ),
+                "no_currency_rate",
+            )
+        closed = parse_hubspot_datetime(properties.get("closedate"))
+        date = closed.date() if closed else fields.Date.context_today(self)
+        vals[mapping.odoo_field] = currency._convert(amount, company.currency_id, company, date)
+        return vals
+
+    @api.model
+    def _hubspot_currency(self, code, company):
+        """The Odoo currency of a HubSpot currency code; none means the company's."""
+        code = (code or "").strip().upper()
+        if not code:
+            return company.currency_id
+        currency = (
+            self.env["res.currency"]
+            .with_context(active_test=False)
+            .search([("name", "=", code)], limit=1)
+        )
+        if not currency:
+            raise HubspotValueError(
+                self.env._("Unknown currency %(code)r: the amount is not imported.", code=code),
+                "unknown_currency",
+            )
+        return currency
 
     def _hubspot_read_date(self, mapping, base):
         value = self[mapping.odoo_field]

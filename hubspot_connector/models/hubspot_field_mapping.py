@@ -5,7 +5,9 @@ from odoo.exceptions import ValidationError
 
 # What the sync reads of a mapping, as a plain immutable value: the reconcile asks for
 # it for every field of every record, where reading ORM fields would dominate the time.
-MappingSpec = namedtuple("MappingSpec", "id converter hubspot_properties odoo_field rule")
+MappingSpec = namedtuple(
+    "MappingSpec", "id converter hubspot_properties odoo_field rule first_link"
+)
 
 SYNC_RULES = [
     ("two_way", "Two-way (most recent change wins)"),
@@ -14,6 +16,11 @@ SYNC_RULES = [
     ("prefer_hubspot", "HubSpot unless blank"),
     ("prefer_odoo", "Odoo unless blank"),
     ("none", "Don't sync"),
+]
+FIRST_LINK_CHOICES = [
+    ("ask", "Ask (list it in Sync Health)"),
+    ("odoo", "Odoo wins"),
+    ("hubspot", "HubSpot wins"),
 ]
 
 
@@ -63,6 +70,15 @@ class HubspotFieldMapping(models.Model):
         default="char",
     )
     rule = fields.Selection(SYNC_RULES, required=True, default="two_way")
+    first_link = fields.Selection(
+        FIRST_LINK_CHOICES,
+        string="At First Link",
+        required=True,
+        default="ask",
+        help="When a record is first linked and both sides hold different values: keep "
+        "both and ask a person, or let one side win. A rule that names a winner "
+        "(HubSpot wins, Odoo wins, or one of them unless blank) decides the first link too.",
+    )
     sequence = fields.Integer(default=10)
     active = fields.Boolean(default=True)
 
@@ -100,7 +116,9 @@ class HubspotFieldMapping(models.Model):
     def _specs(self, model_name):
         """Active mappings of a model, in order, as ``MappingSpec`` values."""
         return tuple(
-            MappingSpec(m.id, m.converter, tuple(m.hubspot_properties), m.odoo_field, m.rule)
+            MappingSpec(
+                m.id, m.converter, tuple(m.hubspot_properties), m.odoo_field, m.rule, m.first_link
+            )
             for m in self.search([("model_name", "=", model_name)])
         )
 

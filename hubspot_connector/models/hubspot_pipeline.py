@@ -45,6 +45,18 @@ class HubspotPipeline(models.Model):
                 pipeline.stage_mapping_ids.filtered(lambda mapping: not mapping.stage_id)
             )
 
+    def write(self, vals):
+        """A pipeline that gets a team gets its stages, and its deals left out are read again."""
+        result = super().write(vals)
+        if vals.get("team_id"):
+            for pipeline in self.filtered(
+                lambda p: p.company_id.hubspot_stage_mapping_mode == "automatic"
+            ):
+                self.env["crm.lead"].sudo()._hubspot_apply_automatic_stages(pipeline.sudo())
+            for company in self.company_id:
+                self.env["hubspot.sync.issue"]._retry_left_out(company)
+        return result
+
     @api.model
     def _update_from_hubspot(self, hubspot_pipelines, company):
         """Create or update pipelines and their stage rows from HubSpot's answer.

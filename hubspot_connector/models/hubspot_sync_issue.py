@@ -1,13 +1,26 @@
-from odoo import api, fields, models
+import functools
+
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
+from odoo.osv import expression
+
+# Why a new HubSpot deal was left out of Odoo (see crm.lead's _hubspot_accept_new).
+LEFT_OUT_KINDS = ("no_pipeline", "unknown_pipeline", "pipeline_without_team")
+# The Odoo model of each HubSpot object type, and the issue's field that holds its record.
+RECORD_FIELDS = {"contacts": ("res.partner", "partner_id"), "deals": ("crm.lead", "lead_id")}
 
 
 class HubspotSyncIssue(models.Model):
     """A HubSpot record the sync could not take over by itself.
 
     Either it needs a person to decide (an e-mail shared by several partners, a
-    link another record already holds, an unmapped deal stage) or it failed with
-    an error. One row per HubSpot record, reopened when the problem comes back.
+    link another record already holds, an unmapped deal stage, values that
+    differed when the records were first linked) or it failed with an error.
+    One row per HubSpot record, reopened when the problem comes back.
+
+    Issues name deals and quote their values, so they follow Odoo's access
+    rules: sales managers and administrators see all of them; anyone else sees
+    an issue only when they may read its Odoo record, and never one without.
     """
 
     _name = "hubspot.sync.issue"
@@ -34,6 +47,15 @@ class HubspotSyncIssue(models.Model):
         help="The partner a person chose for this HubSpot contact.",
     )
     state = fields.Selection([("open", "Open"), ("done", "Solved")], default="open", required=True)
+    partner_id = fields.Many2one(
+        "res.partner", string="Odoo Contact", readonly=True, index="btree_not_null"
+    )
+    lead_id = fields.Many2one(
+        "crm.lead", string="Odoo Opportunity", readonly=True, index="btree_not_null"
+    )
+    difference_ids = fields.One2many(
+        "hubspot.sync.difference", "issue_id", string="Differences", readonly=True
+    )
 
     _sql_constraints = [
         (
@@ -44,8 +66,47 @@ class HubspotSyncIssue(models.Model):
     ]
 
     @api.model
+    def _search(self, domain, offset=0, limit=None, order=None):
+        if not self._hubspot_sees_all():
+            domain = expression.AND([domain, self._hubspot_readable_domain()])
+        return super()._search(domain, offset, limit, order)
+
+    def _check_access(self, operation):
+        result = super()._check_access(operation)
+        if operation != "read" or not self or self._hubspot_sees_all():
+            return result
+        allowed = self - result[0] if result else self
+        forbidden = allowed - self.search([("id", "in", allowed.ids)])
+        if not forbidden:
+            return result
+        forbidden |= result[0] if result else self.browse()
+        return forbidden, functools.partial(
+            self.env["ir.rule"]._make_access_error, operation, forbidden
+        )
+
+    @api.model
+    def _hubspot_sees_all(self):
+        user = self.env.user
+        return (
+            self.env.su
+            or user.has_group("sales_team.group_sale_manager")
+            or user.has_group("base.group_system")
+        )
+
+    @api.model
+    def _hubspot_readable_domain(self):
+        """Issues of an Odoo record the current user may read (its record rules apply)."""
+        leads = self.env["crm.lead"].with_context(active_test=False)._search([])
+        partners = self.env["res.partner"].with_context(active_test=False)._search([])
+        return ["|", ("lead_id", "in", leads), ("partner_id", "in", partners)]
+
+    @api.model
     def _report(self, company, object_type, hubspot_id, kind, error_kind, message, **values):
-        """Open (or reopen) the issue of a HubSpot record."""
+        """Open (or reopen) the issue of a HubSpot record, tied to its Odoo record if any."""
+        model, record_field = RECORD_FIELDS[object_type]
+        record = self.env[model].sudo()._hubspot_linked(company, [hubspot_id]).get(hubspot_id)
+        values.setdefault(record_field, record.id if record else False)
+        values.setdefault("difference_ids", [Command.clear()])
         issue = self.sudo().search(
             [
                 ("company_id", "=", company.id),
@@ -86,15 +147,32 @@ class HubspotSyncIssue(models.Model):
         self.state = "done"
         return self.action_retry()
 
+    @api.model
+    def _retry_left_out(self, company):
+        """Read again the deals left out for their pipeline, after a pipeline change.
+
+        Each is closed until it is read: one still left out is listed again.
+        """
+        issues = self.sudo().search(
+            [
+                ("company_id", "=", company.id),
+                ("object_type", "=", "deals"),
+                ("error_kind", "in", LEFT_OUT_KINDS),
+                ("state", "=", "open"),
+            ]
+        )
+        if issues:
+            issues.state = "done"
+            issues.action_retry()
+
     def action_retry(self):
         """Read the HubSpot records again at the next run of the queue job."""
-        model_by_type = {"contacts": "res.partner", "deals": "crm.lead"}
         for issue in self:
             self.env["hubspot.sync.queue"].sudo()._enqueue(
                 issue.company_id,
                 "fetch",
-                model_by_type[issue.object_type],
+                RECORD_FIELDS[issue.object_type][0],
                 hubspot_ids=[issue.hubspot_id],
             )
-        self.env.ref("hubspot_connector.ir_cron_hubspot_process_queue")._trigger()
+        self.env.ref("hubspot_connector.ir_cron_hubspot_process_queue").sudo()._trigger()
         return True

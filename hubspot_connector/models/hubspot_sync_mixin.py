@@ -4,7 +4,7 @@ from datetime import datetime, timezone
 
 from psycopg2.errors import TransactionRollbackError
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 
 from ..services import rules
 from ..services.exceptions import HubspotError, HubspotNotFound
@@ -169,6 +169,10 @@ class HubspotSyncMixin(models.AbstractModel):
     def _hubspot_accept_new(self, payload, company):
         """Return None when a new HubSpot object may be created in Odoo, else why not."""
         return None
+
+    @api.model
+    def _hubspot_report_left_out(self, payload, company, reason):
+        """List a new HubSpot object ``_hubspot_accept_new`` left out, when a person should know."""
 
     @api.model
     def _hubspot_find_matches(self, payloads, company):
@@ -429,6 +433,9 @@ class HubspotSyncMixin(models.AbstractModel):
         then HubSpot's state is taken to be the snapshot. Returns a dict with
         ``odoo_vals`` (to write), ``push`` (properties to send), ``snapshot``
         (after both are applied), ``overwritten`` (Odoo values replaced),
+        ``differences`` (values that differed at the first link, left as they
+        are on both sides for a person; no agreed value is kept for them in the
+        snapshot (None), so they stay a first-link question until decided),
         ``errors`` (field-level problems; those fields are skipped), ``notes``
         (what waits for a change in Odoo) and ``waiting`` (the new
         ``hubspot_waiting``).
@@ -440,10 +447,20 @@ class HubspotSyncMixin(models.AbstractModel):
         local_is_newer = bool(
             self.hubspot_changed_at and (not remote_time or self.hubspot_changed_at > remote_time)
         )
-        result = {"odoo_vals": {}, "push": {}, "overwritten": [], "errors": [], "notes": []}
+        result = {
+            "odoo_vals": {},
+            "push": {},
+            "overwritten": [],
+            "differences": [],
+            "errors": [],
+            "notes": [],
+        }
         for mapping in self._hubspot_mappings():
             names = mapping.hubspot_properties
             held = {name: waiting[name] for name in names if name in waiting}
+            undecided = base is not None and any(base.get(n, "") is None for n in names)
+            if undecided and payload is None:
+                continue  # HubSpot's value is unknown here: nothing to push yet
             try:
                 local = self._hubspot_read(mapping, base) if self else dict.fromkeys(names, "")
                 odoo_local = local
@@ -455,12 +472,19 @@ class HubspotSyncMixin(models.AbstractModel):
                     remote = {name: snapshot.get(name, "") for name in names}
                 else:
                     remote = self._hubspot_normalize(mapping, payload["properties"], payload)
-                mapping_base = None if base is None else {n: base.get(n, "") for n in names}
+                mapping_base = (
+                    None if base is None or undecided else {n: base.get(n, "") for n in names}
+                )
                 if held and payload is not None and local == remote:
                     direction = rules.TO_ODOO  # HubSpot's waiting value: try it again
                 else:
                     direction = rules.decide(
-                        mapping.rule, mapping_base, local, remote, local_is_newer
+                        mapping.rule,
+                        mapping_base,
+                        local,
+                        remote,
+                        local_is_newer,
+                        mapping.first_link,
                     )
                 if direction == rules.TO_ODOO:
                     try:
@@ -483,6 +507,9 @@ class HubspotSyncMixin(models.AbstractModel):
                     result["push"].update(local)
                     # What HubSpot holds now is what the push replaces (and journals).
                     snapshot.update(remote)
+                elif direction == rules.DIFFERS:
+                    result["differences"].append((mapping, local, remote))
+                    snapshot.update(dict.fromkeys(names))
                 elif local == remote:
                     snapshot.update(remote)
                 if direction is not None or odoo_local == remote:
@@ -656,6 +683,7 @@ class HubspotSyncMixin(models.AbstractModel):
             return "linked"
         reason = self._hubspot_accept_new(payload, company)
         if reason:
+            self._hubspot_report_left_out(payload, company, reason)
             return "excluded"
         to_create.append(payload)
         return None
@@ -783,7 +811,31 @@ class HubspotSyncMixin(models.AbstractModel):
             self.env["hubspot.sync.queue"].sudo()._enqueue(
                 company, "push", self._name, res_ids=self.ids
             )
-        self.env["hubspot.sync.issue"]._solve(company, self._hubspot_object_type, [self.hubspot_id])
+        if result["differences"]:
+            self._hubspot_report_differences(company, payload, result["differences"])
+        else:
+            self.env["hubspot.sync.issue"]._solve(
+                company, self._hubspot_object_type, [self.hubspot_id]
+            )
+
+    def _hubspot_report_differences(self, company, payload, differences):
+        """List the values that differ since the first link, for a person to choose."""
+        self.env["hubspot.sync.issue"]._report(
+            company,
+            self._hubspot_object_type,
+            self.hubspot_id,
+            "review",
+            "differs_at_first_link",
+            self.env._(
+                "%(record)s and its HubSpot record held different values when they were "
+                "first linked: %(fields)s. Both sides keep theirs until you choose.",
+                record=self.display_name,
+                fields=", ".join(self._fields[m.odoo_field].string for m, _l, _r in differences),
+            ),
+            name=self.display_name,
+            difference_ids=[Command.clear()]
+            + self.env["hubspot.sync.difference"]._values(self, differences, payload),
+        )
 
     @api.model
     def _hubspot_create_from_hubspot(self, payloads, company):

@@ -13,6 +13,7 @@ from ..services.exceptions import (
     HubspotNetworkError,
     HubspotNotFound,
     HubspotScopeError,
+    HubspotUnverifiedUrl,
 )
 
 _logger = logging.getLogger(__name__)
@@ -41,8 +42,25 @@ class ResCompany(models.Model):
         string="HubSpot Access Token", groups="base.group_system", copy=False
     )
     hubspot_token_verified = fields.Boolean(copy=False, readonly=True)
-    hubspot_api_url = fields.Char(string="HubSpot API URL", default=DEFAULT_API_URL)
+    # Whoever may change the URL may send the token anywhere: administrators only.
+    hubspot_api_url = fields.Char(
+        string="HubSpot API URL", default=DEFAULT_API_URL, groups="base.group_system"
+    )
+    hubspot_verified_api_url = fields.Char(
+        string="Verified HubSpot API URL",
+        copy=False,
+        readonly=True,
+        groups="base.group_system",
+        help="The API URL the access token was last verified against; the only one it is sent to.",
+    )
     hubspot_portal_id = fields.Char(string="HubSpot Portal ID")
+    hubspot_home_currency = fields.Char(
+        string="HubSpot Company Currency",
+        readonly=True,
+        help="The portal's company currency, read from HubSpot with the pipelines. When it "
+        "is this company's currency, HubSpot's converted deal amounts are used; otherwise "
+        "deal amounts in other currencies are converted with Odoo's rates.",
+    )
     hubspot_sync_contacts = fields.Boolean(string="Sync HubSpot Contacts", default=True)
     hubspot_contacts_since = fields.Date(
         string="Import Contacts Created Since",
@@ -97,7 +115,9 @@ class ResCompany(models.Model):
                 )
             )
             if changed:
-                super(ResCompany, changed).write({"hubspot_token_verified": False})
+                super(ResCompany, changed).write(
+                    {"hubspot_token_verified": False, "hubspot_verified_api_url": False}
+                )
         return super().write(vals)
 
     # ------------------------------------------------------------------
@@ -108,10 +128,12 @@ class ResCompany(models.Model):
         """Verify the token; the first time it works, fetch metadata and start the jobs (S2)."""
         self.ensure_one()
         # A person waits for the answer: fail fast rather than retry for minutes.
-        self._hubspot_client(max_tries=2, backoff_max=2.0).check_connection()
+        self._hubspot_client(verifying=True, max_tries=2, backoff_max=2.0).check_connection()
+        company = self.sudo()
+        company.hubspot_verified_api_url = company.hubspot_api_url or DEFAULT_API_URL
         if self.hubspot_token_verified:
             return
-        self.sudo().hubspot_token_verified = True
+        company.hubspot_token_verified = True
         self._hubspot_fetch_metadata()
         for xmlid in ("ir_cron_hubspot_sync_deals", "ir_cron_hubspot_sync_contacts"):
             self.env.ref(f"hubspot_connector.{xmlid}").sudo()._trigger()
@@ -135,6 +157,12 @@ class ResCompany(models.Model):
             ._update_from_hubspot(client.get_pipelines("deals"), self)
         )
         self.env["crm.lead"].sudo()._hubspot_setup_pipelines(pipelines, self)
+        self.env["hubspot.sync.issue"]._retry_left_out(self)
+        try:
+            details = client.get_account_details()
+        except (HubspotNotFound, HubspotScopeError):
+            details = {}  # an app may not read them: Odoo's rates convert every amount
+        self.sudo().hubspot_home_currency = details.get("companyCurrency") or False
         counts["pipelines"] = len(pipelines)
         counts["stages"] = len(pipelines.stage_mapping_ids)
         self._hubspot_reevaluate_waiting()
@@ -156,7 +184,13 @@ class ResCompany(models.Model):
 
     def _hubspot_error_message(self, error):
         """What an administrator should read for a HubSpot error."""
-        url = self.hubspot_api_url or DEFAULT_API_URL
+        url = self.sudo().hubspot_api_url or DEFAULT_API_URL
+        if isinstance(error, HubspotUnverifiedUrl):
+            return self.env._(
+                "The access token is only sent to the API URL it was verified against, and "
+                "%(url)s was not: test the connection in the HubSpot settings.",
+                url=url,
+            )
         if isinstance(error, HubspotAuthError):
             return self.env._(
                 "HubSpot rejected the access token. Copy the token of your HubSpot "
@@ -188,10 +222,17 @@ class ResCompany(models.Model):
         """Companies with a HubSpot token, i.e. those the jobs work for."""
         return self.sudo().search([("hubspot_access_token", "!=", False)])
 
-    def _hubspot_client(self, **options):
-        """The HTTP client of this company's portal; the only place that reads the token."""
+    def _hubspot_client(self, verifying=False, **options):
+        """The HTTP client of this company's portal; the only place that reads the token.
+
+        The token only goes to the API URL it was last verified against; only a
+        connection test (``verifying``) sends it to a new one.
+        """
         self.ensure_one()
         company = self.sudo()
+        api_url = company.hubspot_api_url or DEFAULT_API_URL
+        if not verifying:
+            self._hubspot_check_url()
         options = dict(
             {
                 "requests_per_interval": self._hubspot_param(PARAM_RATE_LIMIT),
@@ -202,7 +243,6 @@ class ResCompany(models.Model):
             },
             **options,
         )
-        api_url = company.hubspot_api_url or DEFAULT_API_URL
         token = company.hubspot_access_token
         # One client per portal and settings in this process, so that its pacing
         # spans the runs of all jobs (HubSpot's limits are per account, not per run).
@@ -212,9 +252,18 @@ class ResCompany(models.Model):
                 _CLIENTS[key] = HubspotClient(token, api_url, **options)
             return _CLIENTS[key]
 
+    def _hubspot_check_url(self):
+        """Raise when the API URL is not the one the token was last verified against."""
+        company = self.sudo()
+        api_url = company.hubspot_api_url or DEFAULT_API_URL
+        if api_url != company.hubspot_verified_api_url:
+            raise HubspotUnverifiedUrl(
+                f"The access token was not verified against {api_url}: test the connection."
+            )
+
     def _hubspot_app_url(self):
         """Web app address matching the API URL (a sandbox serves both)."""
-        api_url = self.hubspot_api_url or DEFAULT_API_URL
+        api_url = self.sudo().hubspot_api_url or DEFAULT_API_URL
         return "https://app.hubspot.com" if api_url == DEFAULT_API_URL else api_url.rstrip("/")
 
     @api.model
@@ -340,10 +389,11 @@ class ResCompany(models.Model):
                     self.name,
                 )
                 return 0, True
-            client = self._hubspot_client()
-            records = records._hubspot_prepare_run(self, client)
             error = False
             try:
+                # Inside: a client refused (an unverified API URL) stops this run only.
+                client = self._hubspot_client()
+                records = records._hubspot_prepare_run(self, client)
                 if state.job == "pull":
                     summary, finished = records._hubspot_pull(self, client, state, deadline)
                 else:

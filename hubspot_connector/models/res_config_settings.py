@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..services.exceptions import HubspotError
+from ..services.exceptions import HubspotError, HubspotUnverifiedUrl
 
 
 class ResConfigSettings(models.TransientModel):
@@ -10,7 +10,9 @@ class ResConfigSettings(models.TransientModel):
     hubspot_access_token = fields.Char(
         related="company_id.hubspot_access_token", readonly=False, groups="base.group_system"
     )
-    hubspot_api_url = fields.Char(related="company_id.hubspot_api_url", readonly=False)
+    hubspot_api_url = fields.Char(
+        related="company_id.hubspot_api_url", readonly=False, groups="base.group_system"
+    )
     hubspot_portal_id = fields.Char(related="company_id.hubspot_portal_id", readonly=False)
     hubspot_sync_contacts = fields.Boolean(
         related="company_id.hubspot_sync_contacts", readonly=False
@@ -59,6 +61,7 @@ class ResConfigSettings(models.TransientModel):
     )
     hubspot_token_verified = fields.Boolean(related="company_id.hubspot_token_verified")
     hubspot_status = fields.Text(compute="_compute_hubspot_health")
+    hubspot_connection_problem = fields.Char(compute="_compute_hubspot_health")
     hubspot_review_count = fields.Integer(compute="_compute_hubspot_health")
     hubspot_failing_count = fields.Integer(compute="_compute_hubspot_health")
     hubspot_queue_count = fields.Integer(compute="_compute_hubspot_health")
@@ -74,6 +77,12 @@ class ResConfigSettings(models.TransientModel):
                 [("company_id", "=", company.id), ("state", "=", "open")]
             )
             settings.hubspot_status = company._hubspot_status_lines()
+            settings.hubspot_connection_problem = False
+            if company.sudo().hubspot_access_token:
+                try:
+                    company._hubspot_check_url()
+                except HubspotUnverifiedUrl as error:
+                    settings.hubspot_connection_problem = company._hubspot_error_message(error)
             settings.hubspot_review_count = len(issues.filtered(lambda i: i.kind == "review"))
             settings.hubspot_failing_count = len(issues.filtered(lambda i: i.kind == "failed"))
             settings.hubspot_queue_count = self.env["hubspot.sync.queue"].search_count(

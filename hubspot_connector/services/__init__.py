@@ -11,6 +11,7 @@ from .exceptions import (
     HubspotRateLimited,
     HubspotScopeError,
     HubspotServerError,
+    HubspotUnverifiedUrl,
     HubspotValidationError,
 )
 from .pacing import SlidingWindowLimiter
@@ -27,6 +28,7 @@ __all__ = [
     "HubspotRateLimited",
     "HubspotScopeError",
     "HubspotServerError",
+    "HubspotUnverifiedUrl",
     "HubspotValidationError",
     "SlidingWindowLimiter",
 ]

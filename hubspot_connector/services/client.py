@@ -533,6 +533,10 @@ class HubspotClient:
 
     # ------------------------------------------------------------------ schema and owners
 
+    def get_account_details(self):
+        """The portal's details, its company (home) currency among them."""
+        return self._request("GET", "/account-info/v3/details")
+
     def get_pipelines(self, object_type="deals"):
         return self._request("GET", f"/crm/v3/pipelines/{object_type}").get("results", [])
 

@@ -37,6 +37,12 @@ class HubspotAuthError(HubspotError):
     summary = "HubSpot rejected the access token"
 
 
+class HubspotUnverifiedUrl(HubspotError):
+    """The token is only sent to the API URL it was last verified against."""
+
+    summary = "The API URL was not verified with this access token"
+
+
 class HubspotScopeError(HubspotError):
     summary = "The HubSpot private app lacks a required scope"
 

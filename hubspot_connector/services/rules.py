@@ -7,8 +7,12 @@ representation. Pure Python, so every rule is tested without Odoo or HTTP.
 
 TO_ODOO = "to_odoo"
 TO_HUBSPOT = "to_hubspot"
+# Both sides hold a value, they differ and nothing says which one is right: a
+# person chooses, meanwhile each side keeps its own.
+DIFFERS = "differs"
 
 RULES = ("two_way", "hubspot", "odoo", "prefer_hubspot", "prefer_odoo", "none")
+FIRST_LINK = ("ask", "odoo", "hubspot")
 
 
 def is_blank(values):
@@ -16,17 +20,21 @@ def is_blank(values):
     return not any(values.values())
 
 
-def decide(rule, base, local, remote, local_is_newer):
-    """Return TO_ODOO, TO_HUBSPOT or None for one mapped field.
+def decide(rule, base, local, remote, local_is_newer, first_link="ask"):
+    """Return TO_ODOO, TO_HUBSPOT, DIFFERS or None for one mapped field.
 
     ``base`` is None when the two records were never synced (first link). Then
-    existing Odoo data is never overwritten unless HubSpot wins (SPEC C8); blanks
-    are filled from the other side. Afterwards a side that changed since ``base``
+    neither side is overwritten: blanks are filled from the other side, and
+    values that differ are left for a person (DIFFERS) unless the rule names a
+    winner (HubSpot wins, Odoo wins) or ``first_link`` does for two-way fields
+    ("odoo" or "hubspot"; "ask" by default). Afterwards a side that changed since ``base``
     wins; when both changed, HubSpot wins, Odoo wins, or, for two-way fields, the
     most recent change (``local_is_newer``, judged on stored timestamps).
     """
     if rule not in RULES:
         raise ValueError(f"unknown sync rule {rule!r}")
+    if first_link not in FIRST_LINK:
+        raise ValueError(f"unknown first-link choice {first_link!r}")
     if rule == "none" or local == remote:
         return None
     if rule == "prefer_hubspot":
@@ -36,9 +44,10 @@ def decide(rule, base, local, remote, local_is_newer):
     if base is None:
         if is_blank(remote):
             return TO_HUBSPOT
-        if is_blank(local) or rule == "hubspot":
+        if is_blank(local):
             return TO_ODOO
-        return TO_HUBSPOT
+        winner = rule if rule in ("hubspot", "odoo") else first_link
+        return {"hubspot": TO_ODOO, "odoo": TO_HUBSPOT}.get(winner, DIFFERS)
     local_changed = local != base
     remote_changed = remote != base
     if local_changed and remote_changed:

@@ -88,6 +88,7 @@ def test_schema_and_owners(sandbox, client):
     lead_status = client.get_property("contacts", "hs_lead_status")
     assert lead_status["options"]
     assert "owner@example.com" in [owner["email"] for owner in client.iter_owners()]
+    assert client.get_account_details()["companyCurrency"] == "USD"
 
 
 def test_create_property(client):

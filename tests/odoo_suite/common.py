@@ -31,6 +31,7 @@ class HubspotCase(TransactionCase):
                 "hubspot_access_token": TOKEN,
                 "hubspot_api_url": cls.sandbox.url,
                 "hubspot_token_verified": True,
+                "hubspot_verified_api_url": cls.sandbox.url,
             }
         )
         cls.salesman = new_test_user(

@@ -157,13 +157,15 @@ class TestDealsPull(DealCase):
             dealstage=other_pipeline["stages"][0]["id"],
         )
         no_amount = self.hs_deal(dealname="No amount")
-        dollars = self.hs_deal(dealname="Dollars", amount="99", deal_currency_code="CHF")
+        self.sandbox.store.add_property_option("deals", "deal_currency_code", "XYZ", "Unknown")
+        unknown = self.hs_deal(dealname="Unknown money", amount="99", deal_currency_code="XYZ")
         fine = self.hs_deal(dealname="Fine", amount="10")
         self.pull_deals()
         self.assertFalse(self.lead_of(outside))  # its pipeline syncs with no team
         self.assertEqual(self.lead_of(no_amount).expected_revenue, 0)
-        self.assertEqual(self.lead_of(dollars).hubspot_error_kind, "other_currency")
-        self.assertEqual(self.lead_of(dollars).expected_revenue, 0)
+        self.assertEqual(self.lead_of(unknown).hubspot_error_kind, "unknown_currency")
+        self.assertEqual(self.lead_of(unknown).expected_revenue, 0)
+        self.assertEqual(self.lead_of(unknown).name, "Unknown money")
         self.assertEqual(self.lead_of(fine).hubspot_sync_state, "synced")
 
 

@@ -118,3 +118,28 @@ def test_deal_search_by_hs_lastmodifieddate(client, sandbox):
 def test_closedate_accepts_epoch_ms_and_reads_back_iso(client):
     deal = create_deal(client, dealname="x", closedate="1735689600000")
     assert deal.properties["closedate"] == "2025-01-01T00:00:00.000Z"
+
+
+def test_amount_in_home_currency_follows_the_portal_rates(client, sandbox):
+    sandbox.store.seed({"exchange_rates": {"EUR": 0.8}})
+    names = ["amount_in_home_currency"]
+    in_eur = create_deal(client, amount="100", deal_currency_code="EUR")
+    in_usd = create_deal(client, amount="50", deal_currency_code="USD")
+    in_chf = create_deal(client, amount="10", deal_currency_code="CHF")
+    read = client.crm.deals.basic_api.get_by_id
+    assert read(in_eur.id, properties=names).properties["amount_in_home_currency"] == "125"
+    assert read(in_usd.id, properties=names).properties["amount_in_home_currency"] == "50"
+    assert read(in_chf.id, properties=names).properties["amount_in_home_currency"] is None
+    with pytest.raises(ApiException) as refused:
+        client.crm.deals.basic_api.update(
+            in_eur.id, SimplePublicObjectInput(properties={"amount_in_home_currency": "1"})
+        )
+    assert refused.value.status == 400
+
+
+def test_account_details_give_the_company_currency(sandbox, http):
+    sandbox.store.seed({"home_currency": "EUR", "exchange_rates": {"USD": 1.1}})
+    details = http.get("/account-info/v3/details").json()
+    assert details["portalId"] == 24587913
+    assert details["companyCurrency"] == "EUR"
+    assert details["additionalCurrencies"] == ["USD"]

@@ -1,0 +1,138 @@
+"""Nothing dropped silently, the token kept to its verified URL, Sync Health behind record rules."""
+
+from odoo import fields
+from odoo.exceptions import AccessError
+from odoo.tests import new_test_user
+from odoo.tools import mute_logger
+
+from hubspot_sandbox import SandboxServer
+
+from .common import HubspotCase
+from .test_deals import DealCase
+
+STAGES = [{"label": "Talk", "metadata": {"probability": "0.5", "isClosed": "false"}}]
+
+
+class TestLeftOutDeals(DealCase):
+    def issue_of(self, deal_id):
+        return self.env["hubspot.sync.issue"].search([("hubspot_id", "=", deal_id)])
+
+    def test_left_out_deals_are_listed_with_reason_and_imported_after_the_fix(self):
+        without_team = self.sandbox.store.add_pipeline("Partner pipeline", STAGES)
+        self.fetch_metadata()
+        unknown = self.sandbox.store.add_pipeline("Newer pipeline", STAGES)
+        deal_a = self.hs_deal(
+            dealname="A", pipeline=without_team["id"], dealstage=without_team["stages"][0]["id"]
+        )
+        deal_b = self.hs_deal(
+            dealname="B", pipeline=unknown["id"], dealstage=unknown["stages"][0]["id"]
+        )
+        self.pull_deals()
+        self.assertFalse(self.lead_of(deal_a) | self.lead_of(deal_b))
+        self.assertIn("2 excluded", self.company._hubspot_status_lines())
+        issue_a, issue_b = self.issue_of(deal_a["id"]), self.issue_of(deal_b["id"])
+        self.assertEqual((issue_a.error_kind, issue_a.state), ("pipeline_without_team", "open"))
+        self.assertIn("Partner pipeline syncs with no sales team", issue_a.message)
+        self.assertEqual(issue_b.error_kind, "unknown_pipeline")
+        self.assertEqual(issue_b.name, "B")
+
+        # Fetched, the unknown pipeline is known, still without a team: listed again.
+        self.fetch_metadata()
+        self.env["hubspot.sync.queue"].search([]).write({"next_attempt": fields.Datetime.now()})
+        self.process_queue()
+        self.assertEqual((issue_b.error_kind, issue_b.state), ("pipeline_without_team", "open"))
+
+        pipeline = self.env["hubspot.pipeline"].search([("hubspot_id", "=", without_team["id"])])
+        pipeline.with_user(self.manager).team_id = self.env["crm.team"].create({"name": "Partners"})
+        self.env["hubspot.sync.queue"].search([]).write({"next_attempt": fields.Datetime.now()})
+        self.process_queue()
+        self.assertEqual(self.lead_of(deal_a).name, "A")
+        self.assertEqual(issue_a.state, "done")
+        self.assertFalse(self.lead_of(deal_b))
+
+    def test_a_deal_without_pipeline_is_listed(self):
+        payload = {
+            "id": "4242",
+            "properties": {"dealname": "Nowhere", "pipeline": "", "dealstage": ""},
+            "updatedAt": "2026-01-01T00:00:00Z",
+        }
+        stats = self.env["crm.lead"]._sync_hubspot2odoo([payload], self.company)
+        self.assertEqual(stats["excluded"], 1)
+        issue = self.issue_of("4242")
+        self.assertEqual((issue.error_kind, issue.name), ("no_pipeline", "Nowhere"))
+
+
+class TestTokenGoesOnlyWhereVerified(HubspotCase):
+    def test_a_new_url_gets_no_token_until_the_connection_is_tested(self):
+        elsewhere = SandboxServer(host="127.0.0.1", port=0).start()
+        self.addCleanup(elsewhere.stop)
+        self.hs_contact(email="stays@example.com")
+        self.company.hubspot_api_url = elsewhere.url
+        self.assertFalse(self.company.hubspot_token_verified)
+        with mute_logger("odoo.addons.hubspot_connector.models.res_company"):
+            self.pull_contacts()
+        self.assertEqual(elsewhere.stats()["total"], 0)
+        self.assertEqual(self.total_requests(), 0)
+        self.assertIn(f"not verified against {elsewhere.url}", self.company._hubspot_status_lines())
+        settings = self.env["res.config.settings"].create({})
+        self.assertIn(elsewhere.url, settings.hubspot_connection_problem)
+        refused = settings.action_hubspot_fetch_options()["params"]
+        self.assertEqual(refused["type"], "danger")
+        self.assertIn("was not: test the connection", refused["message"])
+
+        self.assertEqual(settings.action_hubspot_test_connection()["params"]["type"], "success")
+        self.assertEqual(self.company.hubspot_verified_api_url, elsewhere.url)
+        self.pull_contacts()
+        self.assertGreater(elsewhere.stats()["total"], 1)
+
+    def test_only_settings_administrators_change_the_token_or_the_url(self):
+        admin_rights = new_test_user(
+            self.env,
+            "hs_erp_manager",
+            groups="base.group_erp_manager,sales_team.group_sale_manager",
+        )
+        company = self.company.with_user(admin_rights)
+        company.name = "Renamed"  # may edit the company, but not where the token goes
+        for field in ("hubspot_api_url", "hubspot_access_token", "hubspot_verified_api_url"):
+            with self.assertRaises(AccessError):
+                company.write({field: "https://evil.example.com"})
+        with self.assertRaises(AccessError):
+            company.hubspot_api_url  # noqa: B018
+        for field in ("hubspot_api_url", "hubspot_access_token"):
+            self.assertEqual(
+                self.env["res.config.settings"]._fields[field].groups, "base.group_system"
+            )
+        self.assertEqual(self.company.hubspot_verified_api_url, self.sandbox.url)
+
+
+class TestSyncHealthFollowsRecordRules(DealCase):
+    def test_a_salesman_sees_issues_of_records_he_may_read_only(self):
+        mine_user = new_test_user(self.env, "hs_own_docs", groups="sales_team.group_sale_salesman")
+        other_user = new_test_user(
+            self.env, "hs_other_seller", groups="sales_team.group_sale_salesman"
+        )
+        issues = self.env["hubspot.sync.issue"]
+        for hubspot_id, user in (("901", mine_user), ("902", other_user)):
+            lead = self.env["crm.lead"].create(
+                {"name": f"Deal {hubspot_id}", "type": "opportunity", "user_id": user.id}
+            )
+            lead._hubspot_link(self.company, hubspot_id, "test")
+            issues |= issues._report(
+                self.company, "deals", hubspot_id, "failed", "x", f"secret {hubspot_id}"
+            )
+        issues |= issues._report(self.company, "deals", "903", "review", "no_pipeline", "none")
+        mine, others, orphan = issues
+        self.assertEqual(mine.lead_id.user_id, mine_user)
+
+        as_salesman = self.env["hubspot.sync.issue"].with_user(mine_user)
+        self.assertEqual(as_salesman.search([]), mine)
+        self.assertEqual(
+            [g["hubspot_id"] for g in as_salesman.search_read([], ["hubspot_id"])], ["901"]
+        )
+        for hidden in (others, orphan):
+            with self.assertRaises(AccessError):
+                hidden.with_user(mine_user).read(["message"])
+        self.assertEqual(mine.with_user(mine_user).message, "secret 901")
+        self.assertEqual(self.env["hubspot.sync.issue"].with_user(self.manager).search([]), issues)
+        with self.assertRaises(AccessError):
+            self.env["hubspot.sync.journal"].with_user(mine_user).search([])
