@@ -400,9 +400,17 @@ class HubspotSyncMixin(models.AbstractModel):
     def _hubspot_text_limits(self):
         """``{property: (max_length, multiline)}`` for the mapped properties.
 
-        A property stored in a Char field with an index (or a size) is capped so the
-        index takes it; several properties that one field joins share the cap.
+        A property stored in a Char field with a size, or with an index of its own
+        or of a stored field computed from it (a partner's company name is part of
+        its indexed complete name), is capped so the index takes it; several
+        properties that one field joins share the cap.
         """
+
+        def feeds_index(field):
+            return field.index or any(
+                dependent.model_name == self._name and dependent.store and dependent.index
+                for dependent in self.env.registry.get_dependent_fields(field)
+            )
 
         def compute():
             limits = {}
@@ -410,7 +418,7 @@ class HubspotSyncMixin(models.AbstractModel):
                 field = self._fields[mapping.odoo_field]
                 names = mapping.hubspot_properties
                 limit = cleaning.TEXT_LIMIT
-                if field.type == "char" and (field.index or field.size):
+                if field.type == "char" and (field.size or feeds_index(field)):
                     joined = min(field.size or limit, cleaning.INDEXED_TEXT_LIMIT)
                     limit = (joined - len(names) + 1) // len(names)
                 for name in names:
