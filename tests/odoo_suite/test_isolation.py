@@ -1,6 +1,5 @@
 """One record that cannot be written never stops the page: database errors included."""
 
-import random
 from unittest.mock import patch
 
 from odoo.tools import mute_logger
@@ -9,12 +8,19 @@ from odoo.addons.hubspot_connector.models.hubspot_sync_mixin import HubspotSyncM
 from odoo.addons.hubspot_connector.models.res_partner import ResPartner
 
 from .common import HubspotCase
+from .corpus import incompressible
 
 
-def incompressible(length):
-    """Text PostgreSQL cannot compress into an index row (the worst case for a btree)."""
-    generator = random.Random(length)
-    return "".join(chr(generator.randint(0x4E00, 0x9FFF)) for _ in range(length))
+def failing_for(model_class, method, is_target, error):
+    """Patch ``method`` to raise ``error`` when ``is_target(records, first argument)``."""
+    original = getattr(model_class, method)
+
+    def breaks(records, first, *args):
+        if is_target(records, first):
+            raise error
+        return original(records, first, *args)
+
+    return patch.object(model_class, method, breaks)
 
 
 class TestRecordIsolation(HubspotCase):
@@ -77,14 +83,12 @@ class TestRecordIsolation(HubspotCase):
     @mute_logger("odoo.addons.hubspot_connector.models.hubspot_sync_mixin")
     def test_a_failure_report_is_cleaned_and_capped(self):
         broken = self.hs_contact(email="broken@example.com", firstname="Bro\x00ken")
-        original = HubspotSyncMixin._hubspot_import_one
-
-        def breaks(records, payload, *args):
-            if payload["id"] == broken["id"]:
-                raise ValueError("bad \x00 value " + "x" * 5000)
-            return original(records, payload, *args)
-
-        with patch.object(HubspotSyncMixin, "_hubspot_import_one", breaks):
+        with failing_for(
+            HubspotSyncMixin,
+            "_hubspot_import_one",
+            lambda _records, payload: payload["id"] == broken["id"],
+            ValueError("bad \x00 value " + "x" * 5000),
+        ):
             self.pull_contacts()
         self.assert_the_run_went_on()
         issue = self.issue_of(broken)
@@ -98,16 +102,13 @@ class TestRecordIsolation(HubspotCase):
             for n in range(3)
         ]
         stuck = partners[1]
-        original = HubspotSyncMixin._hubspot_mark_pushed
-
-        def breaks(records, plan, hubspot_object):
-            if records == stuck:
-                raise ValueError("cannot record this one")
-            return original(records, plan, hubspot_object)
-
-        with patch.object(HubspotSyncMixin, "_hubspot_mark_pushed", breaks):
-            with mute_logger("odoo.addons.hubspot_connector.models.hubspot_sync_mixin"):
-                self.process_queue()
+        with failing_for(
+            HubspotSyncMixin,
+            "_hubspot_mark_pushed",
+            lambda records, _plan: records == stuck,
+            ValueError("cannot record this one"),
+        ):
+            self.process_queue()
         self.assertEqual(stuck.hubspot_sync_state, "failing")
         self.assertIn("cannot record this one", stuck.hubspot_last_error)
         for partner in partners[0::2]:
@@ -121,16 +122,13 @@ class TestRecordIsolation(HubspotCase):
     def test_a_push_whose_values_cannot_be_read_fails_that_partner_alone(self):
         fine = self.tagged_partner(name="Fine Push", email="finepush@example.com")
         broken = self.tagged_partner(name="Broken Push", email="brokenpush@example.com")
-        original = ResPartner._hubspot_read_phone
-
-        def breaks(records, mapping, base):
-            if records == broken:
-                raise OverflowError("no phone today")
-            return original(records, mapping, base)
-
-        with patch.object(ResPartner, "_hubspot_read_phone", breaks):
-            with mute_logger("odoo.addons.hubspot_connector.models.hubspot_sync_mixin"):
-                self.process_queue()
+        with failing_for(
+            ResPartner,
+            "_hubspot_read_phone",
+            lambda records, _mapping: records == broken,
+            OverflowError("no phone today"),
+        ):
+            self.process_queue()
         self.assertEqual(fine.hubspot_sync_state, "synced")
         self.assertEqual(broken.hubspot_sync_state, "failing")
         self.assertIn("no phone today", broken.hubspot_last_error)
