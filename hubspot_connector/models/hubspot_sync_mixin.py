@@ -627,7 +627,7 @@ class HubspotSyncMixin(models.AbstractModel):
                     outcome = self._hubspot_import_one(payload, company, linked, match, to_create)
             except Exception as error:  # noqa: BLE001 - one record never stops the page
                 outcome = "failed"
-                self._hubspot_report_failure(company, payload, error)
+                self._hubspot_report_failure(company, payload, error, linked.get(payload["id"]))
             if outcome:
                 stats[outcome] += 1
         if to_create:
@@ -664,8 +664,9 @@ class HubspotSyncMixin(models.AbstractModel):
         }
 
     @api.model
-    def _hubspot_report_failure(self, company, payload, error):
-        """List a HubSpot record that could not be imported in Sync Health, and retry later.
+    def _hubspot_report_failure(self, company, payload, error, record=None):
+        """List a HubSpot record that could not be imported in Sync Health, mark its
+        Odoo ``record`` (if linked) failing, and read it again later.
 
         Never fails itself: the texts are cleaned and capped, and the report is
         written in a savepoint of its own. An error that bad data cannot cause is
@@ -697,6 +698,8 @@ class HubspotSyncMixin(models.AbstractModel):
                     hubspot_ids=[payload["id"]],
                     delay=company._hubspot_retry_delay(),
                 )
+                if record and record.exists():
+                    record._hubspot_set_state("failing", [error])
         except RECORD_ERRORS as report_error:
             _logger.warning(
                 "HubSpot %s %s: the failure could not be reported: %s",

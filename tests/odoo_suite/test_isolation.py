@@ -37,6 +37,13 @@ class TestRecordIsolation(HubspotCase):
     def issue_of(self, contact):
         return self.env["hubspot.sync.issue"].search([("hubspot_id", "=", contact["id"])])
 
+    def push_failing_for(self, partner, model_class, method, error):
+        """Run the queue job with ``method`` raising ``error`` for ``partner`` alone."""
+        with failing_for(model_class, method, lambda records, _arg: records == partner, error):
+            self.process_queue()
+        self.assertEqual(partner.hubspot_sync_state, "failing")
+        self.assertIn(str(error), partner.hubspot_last_error)
+
     def assert_the_run_went_on(self):
         self.assertTrue(self.company.hubspot_contacts_cursor)  # the page was committed
         self.assertNotIn("error", self.company.hubspot_run_log["contacts"]["steps"])
@@ -70,6 +77,8 @@ class TestRecordIsolation(HubspotCase):
         self.assertEqual([self.partner_of(c).city for c in self.good], ["Bern"] * 3)
         self.assertEqual(partner.name, "Short")
         self.assertEqual(self.issue_of(linked).kind, "failed")
+        self.assertEqual(partner.hubspot_sync_state, "failing")
+        self.assertIn("index row", partner.hubspot_last_error)
 
     def test_with_the_caps_the_same_record_syncs_cut_and_reported(self):
         huge = self.hs_contact(email="huge@example.com", firstname=incompressible(10_000))
@@ -102,15 +111,8 @@ class TestRecordIsolation(HubspotCase):
             for n in range(3)
         ]
         stuck = partners[1]
-        with failing_for(
-            HubspotSyncMixin,
-            "_hubspot_mark_pushed",
-            lambda records, _plan: records == stuck,
-            ValueError("cannot record this one"),
-        ):
-            self.process_queue()
-        self.assertEqual(stuck.hubspot_sync_state, "failing")
-        self.assertIn("cannot record this one", stuck.hubspot_last_error)
+        error = ValueError("cannot record this one")
+        self.push_failing_for(stuck, HubspotSyncMixin, "_hubspot_mark_pushed", error)
         for partner in partners[0::2]:
             self.assertEqual(partner.hubspot_sync_state, "synced")
         entry = self.env["hubspot.sync.queue"].search([("res_id", "=", stuck.id)])
@@ -122,13 +124,6 @@ class TestRecordIsolation(HubspotCase):
     def test_a_push_whose_values_cannot_be_read_fails_that_partner_alone(self):
         fine = self.tagged_partner(name="Fine Push", email="finepush@example.com")
         broken = self.tagged_partner(name="Broken Push", email="brokenpush@example.com")
-        with failing_for(
-            ResPartner,
-            "_hubspot_read_phone",
-            lambda records, _mapping: records == broken,
-            OverflowError("no phone today"),
-        ):
-            self.process_queue()
+        error = OverflowError("no phone today")
+        self.push_failing_for(broken, ResPartner, "_hubspot_read_phone", error)
         self.assertEqual(fine.hubspot_sync_state, "synced")
-        self.assertEqual(broken.hubspot_sync_state, "failing")
-        self.assertIn("no phone today", broken.hubspot_last_error)
