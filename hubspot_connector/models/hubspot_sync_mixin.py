@@ -392,7 +392,7 @@ class HubspotSyncMixin(models.AbstractModel):
             cleaning.parse_number(value, 0 if field_type == "monetary" else -cleaning.NUMBER_LIMIT)
         except cleaning.CleaningError as error:
             raise HubspotValueError(
-                self.env._("Invalid amount in %(where)s: %(reason)s.", where=where, reason=error),
+                self.env._("Invalid number in %(where)s: %(reason)s.", where=where, reason=error),
                 "invalid_amount",
             ) from None
 

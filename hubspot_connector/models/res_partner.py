@@ -202,6 +202,7 @@ class ResPartner(models.Model):
     # HubSpot (nor HubSpot's Odoo's), until someone corrects it. The other fields sync.
 
     def _hubspot_check_email(self, value, side):
+        """The normalized address in ``value`` (read on ``side``), or a field-level error."""
         if not value:
             return ""
         try:

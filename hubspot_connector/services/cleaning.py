@@ -73,7 +73,7 @@ def parse_number(value, minimum=-NUMBER_LIMIT):
     if number < minimum:
         raise CleaningError(f"{number:g} is below {minimum:g}")
     if number >= NUMBER_LIMIT:
-        raise CleaningError(f"{number:g} is beyond {NUMBER_LIMIT:g}")
+        raise CleaningError(f"{number:g} is too large (the limit is {NUMBER_LIMIT:g})")
     return number
 
 
