@@ -62,34 +62,11 @@ class CrmLead(models.Model):
 
     @api.model
     def _hubspot_accept_new(self, payload, company):
-        """Deals of pipelines no sales team syncs stay out of Odoo.
-
-        A pipeline Odoo has never read is no choice anyone made: the deal is
-        reported, and read again later, rather than left out without a word.
-        """
+        """Deals of pipelines no sales team syncs stay out of Odoo."""
         pipeline_id = payload["properties"].get("pipeline")
-        if pipeline_id in self._hubspot_pipelines(company).mapped("hubspot_id"):
-            return None
-        known = self._hubspot_cached(
-            ("known_pipelines", company.id),
-            lambda: set(
-                self.env["hubspot.pipeline"]
-                .sudo()
-                .search([("company_id", "=", company.id)])
-                .mapped("hubspot_id")
-            ),
-        )
-        if pipeline_id not in known:
-            raise HubspotValueError(
-                self.env._(
-                    "HubSpot pipeline %(pipeline)s is unknown: fetch the stages in the settings.",
-                    pipeline=pipeline_id,
-                ),
-                "unknown_stage",
-                retry=True,
-                blocking=True,
-            )
-        return "pipeline_not_synced"
+        if pipeline_id not in self._hubspot_pipelines(company).mapped("hubspot_id"):
+            return "pipeline_not_synced"
+        return None
 
     @api.model
     def _hubspot_create_defaults(self, payload, company):

@@ -114,11 +114,6 @@ class TestCorpus(DealCase):
             "good contact": contacts[[c for c, _ in contacts].index(corpus.GOOD_CONTACTS[0])][1],
             "missing contact": self.hs_contact(created_at="2010-01-01", email="old@example.com"),
         }
-        store.add_pipeline(
-            "Made later",
-            [{"id": corpus.NEW_STAGE_ID, "label": "New", "metadata": {"probability": "0.1"}}],
-            corpus.NEW_PIPELINE_ID,
-        )
         deals = self.seed_deals(self.mixed(corpus.BAD_DEALS, corpus.GOOD_DEALS), associated)
         self.run_jobs()
 
