@@ -428,13 +428,13 @@ class HubspotSyncMixin(models.AbstractModel):
         return self._hubspot_cached(("text_limits", self._name), compute)
 
     @api.model
-    def _hubspot_clean_payload(self, payload):
+    def _hubspot_clean_payload(self, payload, limits):
         """A copy of ``payload`` whose text every Odoo field takes, with notes on what changed.
 
-        The notes (field-level errors) travel with the payload under CLEANED_KEY and
-        mark the record; the cleaned values sync.
+        ``limits`` are ``_hubspot_text_limits()``. The notes (field-level errors)
+        travel with the payload under CLEANED_KEY and mark the record; the cleaned
+        values sync.
         """
-        limits = self._hubspot_text_limits()
         properties, notes = {}, []
         for name, value in payload["properties"].items():
             if isinstance(value, str):
@@ -605,7 +605,8 @@ class HubspotSyncMixin(models.AbstractModel):
         stats = dict.fromkeys(
             ("created", "updated", "linked", "unchanged", "excluded", "review", "failed"), 0
         )
-        payloads = [self._hubspot_clean_payload(payload) for payload in payloads]
+        limits = self._hubspot_text_limits()
+        payloads = [self._hubspot_clean_payload(payload, limits) for payload in payloads]
         merged_ids = {
             old_id: payload["id"]
             for payload in payloads
