@@ -1,11 +1,7 @@
 from odoo import api, fields, models
 
-from ..services.exceptions import HubspotNotFound
 from .hubspot_sync_mixin import IMPORT_CONTEXT, HubspotValueError, parse_hubspot_datetime
 
-# The deal property that holds the Odoo id: unique-valued in HubSpot, so that creating
-# a deal is an upsert and a retry after a lost reply finds the deal it already made.
-DEAL_ID_PROPERTY = "odoo_opportunity_id"
 CONTACT_ASSOCIATION = "associations.contacts"
 OWNER_PROPERTY = "hubspot_owner_id"
 
@@ -18,6 +14,9 @@ class CrmLead(models.Model):
     _hubspot_object_type = "deals"
     # A lost opportunity is archived in Odoo; it is a closed-lost deal, not a deletion.
     _hubspot_archive_is_removal = False
+    _hubspot_odoo_id_property = "odoo_opportunity_id"
+    _hubspot_odoo_id_label = "Odoo opportunity ID"
+    _hubspot_property_group = "dealinformation"
 
     # HubSpot's amount is in the deal's currency, Odoo's expected revenue in the company's:
     # an import converts it; an edit in Odoo is converted back into the deal's currency.
@@ -314,53 +313,16 @@ class CrmLead(models.Model):
             client.batch_associate_default("deals", "contacts", pairs)
 
     # ------------------------------------------------------------------
-    # Push: idempotent creation (D2)
+    # Push
     # ------------------------------------------------------------------
 
     @api.model
-    def _hubspot_deal_key(self, lead):
-        """Value of the unique deal property: the database and the opportunity."""
-        database = self.env["ir.config_parameter"].sudo().get_param("database.uuid", "")
-        return f"{database[:8]}-{lead.id}"
-
-    @api.model
-    def _hubspot_ensure_deal_id_property(self, client):
-        try:
-            client.get_property("deals", DEAL_ID_PROPERTY)
-        except HubspotNotFound:
-            client.create_property(
-                "deals",
-                {
-                    "name": DEAL_ID_PROPERTY,
-                    "label": "Odoo opportunity ID",
-                    "type": "string",
-                    "fieldType": "text",
-                    "groupName": "dealinformation",
-                    "hasUniqueValue": True,
-                    "description": "Set by the Odoo HubSpot connector; do not edit.",
-                },
-            )
-
-    @api.model
-    def _hubspot_push_new(self, new, company, client, stats, failed):
-        """Create deals by upsert on the unique Odoo id, so a retry never duplicates."""
-        self._hubspot_ensure_deal_id_property(client)
-        # A deal made in Odoo is in the company's currency, not in the portal's.
+    def _hubspot_create_properties(self, company):
+        """A deal made in Odoo is in the company's currency, not in the portal's."""
         currency = company.currency_id.name
-        in_currency = (
-            {"deal_currency_code": currency}
-            if company.hubspot_home_currency and company.hubspot_home_currency != currency
-            else {}
-        )
-        inputs = []
-        for lead, plan in new:
-            key = self._hubspot_deal_key(lead)
-            properties = dict(
-                self._hubspot_properties_of(plan), **in_currency, **{DEAL_ID_PROPERTY: key}
-            )
-            inputs.append({"id": key, "properties": properties})
-        result = client.batch_upsert("deals", inputs, DEAL_ID_PROPERTY)
-        return self._hubspot_apply_push_result(new, result, company, stats, failed, "created")
+        if company.hubspot_home_currency and company.hubspot_home_currency != currency:
+            return {"deal_currency_code": currency}
+        return {}
 
     # ------------------------------------------------------------------
     # Converters

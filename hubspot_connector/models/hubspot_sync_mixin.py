@@ -2,12 +2,14 @@ import logging
 from contextlib import nullcontext
 from datetime import datetime, timezone
 
+import psycopg2
 from psycopg2.errors import TransactionRollbackError
 
 from odoo import Command, api, fields, models
+from odoo.exceptions import UserError
 
-from ..services import rules
-from ..services.exceptions import HubspotError, HubspotNotFound
+from ..services import cleaning, rules
+from ..services.exceptions import HubspotConflict, HubspotError, HubspotNotFound
 
 _logger = logging.getLogger(__name__)
 
@@ -26,6 +28,21 @@ VERSION_KEY = "updatedAt"
 # Context key set on every write the sync makes, so that an import is never
 # queued to be pushed back (no echo).
 IMPORT_CONTEXT = {"hubspot_import": True, "tracking_disable": True}
+
+# Payload key of the field-level notes on values cleaned when a page came in.
+CLEANED_KEY = "odoo_cleaned_values"
+
+# What bad data can raise while one record is converted or written (database errors
+# at flush included); other exceptions are bugs, isolated too but logged with a traceback.
+RECORD_ERRORS = (HubspotError, ValueError, OverflowError, UserError, psycopg2.Error)
+
+# Longest error text kept on a record or an issue.
+MESSAGE_LIMIT = 2000
+
+
+def error_text(error):
+    """The text of an error, safe to store and short enough to read."""
+    return cleaning.clean_text(str(error) or type(error).__name__, MESSAGE_LIMIT)[0]
 
 
 class HubspotValueError(ValueError):
@@ -93,6 +110,12 @@ class HubspotSyncMixin(models.AbstractModel):
     _hubspot_archive_is_removal = True
     # Mapped "properties" under this prefix are associations, not HubSpot properties.
     ASSOCIATION_PREFIX = "associations."
+    # The unique-valued HubSpot property that holds the Odoo id of a record made from
+    # Odoo, its label and property group: a create is an upsert on it, so a retry after
+    # a lost reply or a crash finds the record it already made instead of making another.
+    _hubspot_odoo_id_property = None
+    _hubspot_odoo_id_label = None
+    _hubspot_property_group = None
 
     hubspot_id = fields.Char(
         string="HubSpot ID", copy=False, index=True, readonly=True, tracking=False
@@ -191,7 +214,7 @@ class HubspotSyncMixin(models.AbstractModel):
     @api.model
     def _hubspot_extra_properties(self):
         """HubSpot properties to read besides the mapped ones."""
-        return ["hs_merged_object_ids", "createdate"]
+        return ["hs_merged_object_ids", "createdate", self._hubspot_odoo_id_property]
 
     def _hubspot_scope_fields(self):
         """Odoo fields that decide whether a record is in the push scope."""
@@ -207,6 +230,11 @@ class HubspotSyncMixin(models.AbstractModel):
         """``compute()``, once per run when a job runs, every time otherwise."""
         cache = self.env.context.get("hubspot_run")
         return cache.get(key, compute) if cache else compute()
+
+    @api.model
+    def _hubspot_create_properties(self, company):
+        """HubSpot properties, besides the mapped ones, of an object created from Odoo."""
+        return {}
 
     @api.model
     def _hubspot_enrich(self, payloads, company, client):
@@ -379,9 +407,26 @@ class HubspotSyncMixin(models.AbstractModel):
     # ------------------------------------------------------------------
 
     def _hubspot_read(self, mapping, base):
-        """Odoo value of one mapping in HubSpot's representation: {property: str}."""
+        """Odoo value of one mapping in HubSpot's representation: {property: str}.
+
+        A value HubSpot should not get (control characters, beyond HubSpot's length,
+        an absurd number) is not sent: the field is reported, Odoo's value is kept.
+        """
+        self._hubspot_check_number(mapping, self[mapping.odoo_field], "Odoo")
         values = getattr(self, f"_hubspot_read_{mapping.converter}")(mapping, base or {})
-        return {name: (values.get(name) or "").strip() for name in mapping.hubspot_properties}
+        read = {}
+        for name in mapping.hubspot_properties:
+            text, problems = cleaning.clean_text(values.get(name) or "")
+            if problems:
+                raise HubspotValueError(
+                    self.env._(
+                        "Odoo's %(field)s is not sent to HubSpot: %(problems)s.",
+                        field=mapping.odoo_field,
+                        problems="; ".join(problems),
+                    )
+                )
+            read[name] = text.strip()
+        return read
 
     def _hubspot_write(self, mapping, remote, payload):
         """Odoo values for one mapping from HubSpot's {property: str}."""
@@ -391,11 +436,100 @@ class HubspotSyncMixin(models.AbstractModel):
         """HubSpot's values of a mapping in the form the read converter produces.
 
         Converters may define ``_hubspot_normalize_<converter>`` so that, for
-        example, two spellings of one phone number compare equal.
+        example, two spellings of one phone number compare equal. Numbers and
+        dates that cannot be stored are refused here, before any converter.
         """
         normalize = getattr(self, f"_hubspot_normalize_{mapping.converter}", None)
         values = {name: (remote.get(name) or "").strip() for name in mapping.hubspot_properties}
+        field_type = self._fields[mapping.odoo_field].type
+        for name, value in values.items():
+            if value and field_type in ("date", "datetime"):
+                try:
+                    cleaning.parse_datetime(value)
+                except cleaning.CleaningError as error:
+                    raise HubspotValueError(
+                        self.env._(
+                            "Invalid date in %(property)s: %(reason)s.", property=name, reason=error
+                        ),
+                        "invalid_date",
+                    ) from None
+            elif value:
+                self._hubspot_check_number(mapping, value, name)
         return normalize(mapping, values, payload) if normalize else values
+
+    def _hubspot_check_number(self, mapping, value, where):
+        """Refuse a number for a numeric field that is not finite or beyond belief.
+
+        Money amounts are never negative: a deal's value is no debt.
+        """
+        field_type = self._fields[mapping.odoo_field].type
+        if field_type not in ("float", "monetary", "integer") or value in ("", None):
+            return
+        try:
+            cleaning.parse_number(value, 0 if field_type == "monetary" else -cleaning.NUMBER_LIMIT)
+        except cleaning.CleaningError as error:
+            raise HubspotValueError(
+                self.env._("Invalid number in %(where)s: %(reason)s.", where=where, reason=error),
+                "invalid_amount",
+            ) from None
+
+    @api.model
+    def _hubspot_text_limits(self):
+        """``{property: (max_length, multiline)}`` for the mapped properties.
+
+        A property stored in a Char field with a size, or with an index of its own
+        or of a stored field computed from it (a partner's company name is part of
+        its indexed complete name), is capped so the index takes it; several
+        properties that one field joins share the cap.
+        """
+
+        def feeds_index(field):
+            return field.index or any(
+                dependent.model_name == self._name and dependent.store and dependent.index
+                for dependent in self.env.registry.get_dependent_fields(field)
+            )
+
+        def compute():
+            limits = {}
+            for mapping in self._hubspot_mappings():
+                field = self._fields[mapping.odoo_field]
+                names = mapping.hubspot_properties
+                limit = cleaning.TEXT_LIMIT
+                if field.type == "char" and (field.size or feeds_index(field)):
+                    joined = min(field.size or limit, cleaning.INDEXED_TEXT_LIMIT)
+                    limit = (joined - len(names) + 1) // len(names)
+                for name in names:
+                    limits[name] = (limit, field.type in ("text", "html"))
+            return limits
+
+        return self._hubspot_cached(("text_limits", self._name), compute)
+
+    @api.model
+    def _hubspot_clean_payload(self, payload, limits):
+        """A copy of ``payload`` whose text every Odoo field takes, with notes on what changed.
+
+        ``limits`` are ``_hubspot_text_limits()``. The notes (field-level errors)
+        travel with the payload under CLEANED_KEY and mark the record; the cleaned
+        values sync.
+        """
+        properties, notes = {}, []
+        for name, value in payload["properties"].items():
+            if isinstance(value, str):
+                max_length, multiline = limits.get(name, (cleaning.TEXT_LIMIT, True))
+                value, problems = cleaning.clean_text(value, max_length, multiline)
+                if problems:
+                    notes.append(
+                        HubspotValueError(
+                            self.env._(
+                                "HubSpot's %(property)s was cleaned: %(problems)s.",
+                                property=name,
+                                problems="; ".join(problems),
+                            ),
+                            "cleaned_value",
+                        )
+                    )
+            properties[name] = value
+        return dict(payload, properties=properties, **{CLEANED_KEY: notes})
 
     def _hubspot_read_char(self, mapping, base):
         return {mapping.hubspot_properties[0]: self[mapping.odoo_field] or ""}
@@ -542,7 +676,7 @@ class HubspotSyncMixin(models.AbstractModel):
     @api.model
     def _hubspot_state_vals(self, state, errors=()):
         """Values recording the outcome of a sync; any error makes the record "failing"."""
-        messages = [str(error) for error in errors]
+        messages = [error_text(error) for error in errors]
         kind = False
         if errors:
             error = errors[0]
@@ -550,7 +684,7 @@ class HubspotSyncMixin(models.AbstractModel):
             kind = kind or type(error).__name__
         return {
             "hubspot_sync_state": "failing" if messages else state,
-            "hubspot_last_error": "\n".join(messages) or False,
+            "hubspot_last_error": "\n".join(messages)[:MESSAGE_LIMIT] or False,
             "hubspot_error_kind": kind,
             "hubspot_last_sync": fields.Datetime.now(),
         }
@@ -589,14 +723,17 @@ class HubspotSyncMixin(models.AbstractModel):
     def _sync_hubspot2odoo(self, payloads, company):
         """Apply a page of HubSpot objects to Odoo; return counts by outcome.
 
-        Each object that changes an Odoo record is handled in its own savepoint:
-        a broken one is recorded against that object (issue list) and the rest
-        of the page goes on. New objects are only collected here and created
-        together afterwards.
+        Values are cleaned first, so nothing HubSpot holds can break a query.
+        Each object that changes an Odoo record is handled in its own savepoint,
+        flushed inside it: a broken one is recorded against that object (issue
+        list) and the rest of the page goes on. New objects are only collected
+        here and created together afterwards.
         """
         stats = dict.fromkeys(
             ("created", "updated", "linked", "unchanged", "excluded", "review", "failed"), 0
         )
+        limits = self._hubspot_text_limits()
+        payloads = [self._hubspot_clean_payload(payload, limits) for payload in payloads]
         merged_ids = {
             old_id: payload["id"]
             for payload in payloads
@@ -604,8 +741,10 @@ class HubspotSyncMixin(models.AbstractModel):
             if old_id and old_id != payload["id"]
         }
         linked = self._hubspot_linked(company, [p["id"] for p in payloads] + list(merged_ids))
-        matches = self._hubspot_find_matches(
-            [p for p in payloads if p["id"] not in linked], company
+        unlinked = [p for p in payloads if p["id"] not in linked]
+        matches = self._hubspot_match_own(unlinked, company)
+        matches.update(
+            self._hubspot_find_matches([p for p in unlinked if p["id"] not in matches], company)
         )
         to_create = []
         for payload in payloads:
@@ -614,10 +753,9 @@ class HubspotSyncMixin(models.AbstractModel):
             try:
                 with self.env.cr.savepoint() if writes else nullcontext():
                     outcome = self._hubspot_import_one(payload, company, linked, match, to_create)
-            except (HubspotError, ValueError, TransactionRollbackError) as error:
-                # A record changed by a user meanwhile fails alone, like bad data.
+            except Exception as error:  # noqa: BLE001 - one record never stops the page
                 outcome = "failed"
-                self._hubspot_report_failure(company, payload, error)
+                self._hubspot_report_failure(company, payload, error, linked.get(payload["id"]))
             if outcome:
                 stats[outcome] += 1
         if to_create:
@@ -627,28 +765,76 @@ class HubspotSyncMixin(models.AbstractModel):
         return stats
 
     @api.model
-    def _hubspot_report_failure(self, company, payload, error):
-        """List a HubSpot object that could not be taken over in Sync Health.
+    def _hubspot_match_own(self, payloads, company):
+        """Match HubSpot records this database made to their Odoo record (its Odoo id).
+
+        A crash between HubSpot's create and Odoo's commit leaves the record in
+        HubSpot without a link; a pull that reads it first must link it, not
+        create a second Odoo record. Records already linked are left alone.
+        """
+        own = self._hubspot_odoo_key("")
+        record_ids = {}
+        for payload in payloads:
+            key = payload["properties"].get(self._hubspot_odoo_id_property) or ""
+            if key.startswith(own) and key[len(own) :].isdigit():
+                record_ids[payload["id"]] = int(key[len(own) :])
+        records = self.with_context(active_test=False).browse(set(record_ids.values())).exists()
+        no_company = self.env["res.company"]
+        free = {
+            record.id: record
+            for record in records
+            if not record.hubspot_id and record.company_id in (company, no_company)
+        }
+        return {
+            hubspot_id: (free[record_id], self.browse())
+            for hubspot_id, record_id in record_ids.items()
+            if record_id in free
+        }
+
+    @api.model
+    def _hubspot_report_failure(self, company, payload, error, record=None):
+        """List a HubSpot record that could not be imported in Sync Health, and mark
+        its Odoo ``record`` (if linked) failing.
 
         What waits for a change in Odoo is listed for review and taken up again
         by that change; a bad value waits for the next change in HubSpot (or
         Retry); only a clash with a concurrent transaction is read again soon.
+        Never fails itself: the texts are cleaned and capped, and the report is
+        written in a savepoint of its own. An error that bad data cannot cause
+        is a bug: logged with its traceback.
         """
+        message = error_text(error)
         waiting = getattr(error, "waiting", False)
-        log = _logger.info if waiting else _logger.warning
-        log("HubSpot %s %s not imported: %s", self._hubspot_object_type, payload["id"], error)
-        self.env["hubspot.sync.issue"]._report(
-            company,
+        (_logger.info if waiting else _logger.warning)(
+            "HubSpot %s %s not imported: %s",
             self._hubspot_object_type,
             payload["id"],
-            "review" if waiting else "failed",
-            getattr(error, "kind", type(error).__name__),
-            str(error),
-            name=self._hubspot_payload_label(payload),
+            message,
+            exc_info=not isinstance(error, RECORD_ERRORS),
         )
-        if isinstance(error, TransactionRollbackError):
-            self.env["hubspot.sync.queue"].sudo()._enqueue(
-                company, "fetch", self._name, hubspot_ids=[payload["id"]], delay=60
+        try:
+            with self.env.cr.savepoint():
+                self.env["hubspot.sync.issue"]._report(
+                    company,
+                    self._hubspot_object_type,
+                    payload["id"],
+                    "review" if waiting else "failed",
+                    getattr(error, "kind", None) or type(error).__name__,
+                    message,
+                    name=error_text(self._hubspot_payload_label(payload))[:200],
+                )
+                if isinstance(error, TransactionRollbackError):
+                    self.env["hubspot.sync.queue"].sudo()._enqueue(
+                        company, "fetch", self._name, hubspot_ids=[payload["id"]], delay=60
+                    )
+                if record and record.exists():
+                    record._hubspot_set_state("failing", [error])
+        except RECORD_ERRORS as report_error:
+            _logger.warning(
+                "HubSpot %s %s: the failure could not be reported: %s",
+                self._hubspot_object_type,
+                payload["id"],
+                error_text(report_error),
             )
 
     @api.model
@@ -678,7 +864,13 @@ class HubspotSyncMixin(models.AbstractModel):
             )
             return "review"
         if match:
-            match._hubspot_link(company, payload["id"], self.env._("First link by e-mail."))
+            own = payload["properties"].get(self._hubspot_odoo_id_property)
+            note = (
+                self.env._("Created from Odoo; linked again by its Odoo id.")
+                if own and own == self._hubspot_odoo_key(match.id)
+                else self.env._("First link by e-mail.")
+            )
+            match._hubspot_link(company, payload["id"], note)
             match._hubspot_apply_remote(payload, company)
             return "linked"
         reason = self._hubspot_accept_new(payload, company)
@@ -798,13 +990,16 @@ class HubspotSyncMixin(models.AbstractModel):
         self.ensure_one()
         result = self._hubspot_reconcile(payload)
         self._hubspot_log_overwrites(company, result["overwritten"])
+        errors = result["errors"] + payload.get(CLEANED_KEY, [])
         vals = dict(
             result["odoo_vals"],
             hubspot_synced_values=dict(
                 result["snapshot"], **{VERSION_KEY: payload.get("updatedAt")}
             ),
             hubspot_updated_at=self._hubspot_remote_time(payload),
-            **self._hubspot_result_vals("pending" if result["push"] else "synced", result),
+            **self._hubspot_result_vals(
+                "pending" if result["push"] else "synced", dict(result, errors=errors)
+            ),
         )
         self.with_context(**IMPORT_CONTEXT).sudo().write(vals)
         if result["push"]:
@@ -850,9 +1045,11 @@ class HubspotSyncMixin(models.AbstractModel):
             try:
                 vals_list.append(self._hubspot_prepare_create(payload, company))
                 kept.append(payload)
-            except (HubspotValueError, ValueError) as error:
+            except Exception as error:  # noqa: BLE001 - one record never stops the page
                 self._hubspot_report_failure(company, payload, error)
         creator = self.with_context(**IMPORT_CONTEXT).sudo()
+        # The savepoints flush before they end: an index or a constraint refusing a row
+        # fails inside them, not at the next commit.
         try:
             with self.env.cr.savepoint():
                 records = creator.create([vals for vals, _errors in vals_list])
@@ -861,9 +1058,12 @@ class HubspotSyncMixin(models.AbstractModel):
             for payload, (vals, _errors) in zip(kept, vals_list, strict=True):
                 try:
                     with self.env.cr.savepoint():
-                        records |= creator.create(vals)
+                        record = creator.create(vals)
                 except Exception as error:  # noqa: BLE001
                     self._hubspot_report_failure(company, payload, error)
+                else:
+                    # Only once the savepoint is released: a row rolled back is gone.
+                    records |= record
         self.env["hubspot.sync.journal"]._log(
             company, "link_created", records, note=self.env._("Created from HubSpot.")
         )
@@ -876,6 +1076,7 @@ class HubspotSyncMixin(models.AbstractModel):
         for error in result["errors"] + result["notes"]:
             if error.blocking:
                 raise error
+        errors = result["errors"] + payload.get(CLEANED_KEY, [])
         vals = dict(
             self._hubspot_create_defaults(payload, company),
             **result["odoo_vals"],
@@ -885,9 +1086,9 @@ class HubspotSyncMixin(models.AbstractModel):
                 result["snapshot"], **{VERSION_KEY: payload.get("updatedAt")}
             ),
             hubspot_updated_at=self._hubspot_remote_time(payload),
-            **self._hubspot_result_vals("synced", result),
+            **self._hubspot_result_vals("synced", dict(result, errors=errors)),
         )
-        return vals, result["errors"]
+        return vals, errors
 
     # ------------------------------------------------------------------
     # Jobs
@@ -1114,7 +1315,12 @@ class HubspotSyncMixin(models.AbstractModel):
         out_of_scope = (self - in_scope).filtered(lambda r: r.hubspot_sync_state == "pending")
         out_of_scope._hubspot_set_state("excluded")
         stats["excluded"] += len(out_of_scope)
-        plans = {record: record._hubspot_reconcile(None) for record in in_scope}
+        plans = {}
+        for record in in_scope:
+            try:
+                plans[record] = record._hubspot_reconcile(None)
+            except Exception as error:  # noqa: BLE001 - one record never stops the batch
+                record._hubspot_push_failed(error, failed, stats)
         for record, plan in plans.items():
             if not plan["push"] and record.hubspot_id:
                 record.with_context(**IMPORT_CONTEXT).sudo().write(
@@ -1163,13 +1369,64 @@ class HubspotSyncMixin(models.AbstractModel):
         return {k: v for k, v in plan["push"].items() if k.startswith(self.ASSOCIATION_PREFIX)}
 
     @api.model
+    def _hubspot_odoo_key(self, record_id):
+        """Value of the unique Odoo-id property: the database and the record."""
+        database = self.env["ir.config_parameter"].sudo().get_param("database.uuid", "")
+        return f"{database[:8]}-{record_id}"
+
+    @api.model
+    def _hubspot_ensure_odoo_id_property(self, client):
+        """Create the unique Odoo-id property in HubSpot if it is missing (checked once a run)."""
+
+        def ensure():
+            name = self._hubspot_odoo_id_property
+            try:
+                client.get_property(self._hubspot_object_type, name)
+            except HubspotNotFound:
+                try:
+                    client.create_property(
+                        self._hubspot_object_type,
+                        {
+                            "name": name,
+                            "label": self._hubspot_odoo_id_label,
+                            "type": "string",
+                            "fieldType": "text",
+                            "groupName": self._hubspot_property_group,
+                            "hasUniqueValue": True,
+                            "description": "Set by the Odoo HubSpot connector; do not edit.",
+                        },
+                    )
+                except HubspotConflict:
+                    _logger.info("HubSpot property %s was created meanwhile", name)
+            return True
+
+        self._hubspot_cached(("odoo_id_property", self._name), ensure)
+
+    @api.model
     def _hubspot_push_new(self, new, company, client, stats, failed):
-        """Create new records in HubSpot; returns the (record, plan) pairs that made it."""
-        result = client.batch_create(
-            self._hubspot_object_type,
-            [{"properties": self._hubspot_properties_of(plan)} for _r, plan in new],
-        )
+        """Create records in HubSpot by upsert on their unique Odoo id, so a retry never
+        duplicates; returns the (record, plan) pairs that made it."""
+        name = self._hubspot_odoo_id_property
+        self._hubspot_ensure_odoo_id_property(client)
+        inputs = []
+        for record, plan in new:
+            key = self._hubspot_odoo_key(record.id)
+            properties = dict(
+                self._hubspot_properties_of(plan),
+                **self._hubspot_create_properties(company),
+                **{name: key},
+            )
+            inputs.append({"id": key, "properties": properties})
+        result = client.batch_upsert(self._hubspot_object_type, inputs, name)
         return self._hubspot_apply_push_result(new, result, company, stats, failed, "created")
+
+    def _hubspot_push_failed(self, error, failed, stats):
+        """Mark ``self`` failing for a retry; a bug is logged with its traceback."""
+        if not isinstance(error, RECORD_ERRORS):
+            _logger.exception("HubSpot push of %s failed", self)
+        self._hubspot_set_state("failing", [error])
+        failed[self.id] = error_text(error)
+        stats["failed"] += 1
 
     @api.model
     def _hubspot_apply_push_result(self, items, result, company, stats, failed, outcome):
@@ -1180,20 +1437,25 @@ class HubspotSyncMixin(models.AbstractModel):
         accepted = []
         for index, (record, plan) in enumerate(items):
             obj = result.results.get(index)
-            if obj is None:
-                error = result.errors.get(index) or HubspotError("No answer from HubSpot")
-                if record._hubspot_push_error(plan, error, company):
-                    stats["review"] += 1
-                    continue
-                record._hubspot_set_state("failing", [error])
-                failed[record.id] = str(error)
-                stats["failed"] += 1
+            try:
+                with self.env.cr.savepoint():
+                    if obj is None:
+                        error = result.errors.get(index) or HubspotError("No answer from HubSpot")
+                        if record._hubspot_push_error(plan, error, company):
+                            stats["review"] += 1
+                        else:
+                            record._hubspot_push_failed(error, failed, stats)
+                        continue
+                    if record.hubspot_id:
+                        record._hubspot_log_remote_overwrites(company, plan)
+                    else:
+                        record._hubspot_link(company, obj["id"], self.env._("Created in HubSpot."))
+                    record._hubspot_mark_pushed(plan, obj)
+            except Exception as error:  # noqa: BLE001 - one record never stops the batch
+                # A record made in HubSpot but not linked here is found again by its
+                # Odoo id at the retry.
+                record._hubspot_push_failed(error, failed, stats)
                 continue
-            if record.hubspot_id:
-                record._hubspot_log_remote_overwrites(company, plan)
-            else:
-                record._hubspot_link(company, obj["id"], self.env._("Created in HubSpot."))
-            record._hubspot_mark_pushed(plan, obj)
             stats[outcome] += 1
             accepted.append((record, plan))
         return accepted

@@ -1,8 +1,8 @@
 import phonenumbers
 
 from odoo import api, fields, models, tools
-from odoo.tools import email_normalize
 
+from ..services import cleaning
 from .hubspot_sync_mixin import HubspotValueError, parse_hubspot_datetime
 
 
@@ -12,6 +12,9 @@ class ResPartner(models.Model):
     _name = "res.partner"
     _inherit = ["res.partner", "hubspot.sync.mixin"]
     _hubspot_object_type = "contacts"
+    _hubspot_odoo_id_property = "odoo_partner_id"
+    _hubspot_odoo_id_label = "Odoo contact ID"
+    _hubspot_property_group = "contactinformation"
 
     hubspot_lead_status = fields.Selection(
         selection="_selection_hubspot_lead_status",
@@ -75,28 +78,50 @@ class ResPartner(models.Model):
         return None
 
     @api.model
-    def _hubspot_find_matches(self, payloads, company):
-        """First link by e-mail only when exactly one partner has it (P1).
+    def _hubspot_email(self, value):
+        """The one valid address in ``value``, or None: anything else matches nothing."""
+        try:
+            return cleaning.parse_email(value) if value else None
+        except cleaning.CleaningError:
+            return None
 
-        One query per page. A partner already linked to another HubSpot contact
-        is no free match: a duplicate never takes over a link (P2), it goes to
-        review with the other candidates.
+    @api.model
+    def _hubspot_partners_by_email(self, emails, company):
+        """``{address: partners}`` of the company whose e-mail is exactly that one address.
+
+        Odoo's ``email_normalized`` takes the first address of a list: a partner
+        with "x,victim@example.com" must not pass for victim@example.com.
         """
-        emails = {}
-        for payload in payloads:
-            email = email_normalize(payload["properties"].get("email") or "")
-            if email:
-                emails[payload["id"]] = email
+        emails = {email for email in emails if email}
+        if not emails:
+            return {}
         partners = self.with_context(active_test=False).search(
             [
-                ("email_normalized", "in", list(set(emails.values()))),
+                ("email_normalized", "in", list(emails)),
                 ("company_id", "in", (company.id, False)),
             ]
         )
         by_email = {}
         for partner in partners:
-            by_email.setdefault(partner.email_normalized, self.browse())
-            by_email[partner.email_normalized] |= partner
+            email = self._hubspot_email(partner.email)
+            if email == partner.email_normalized:
+                by_email[email] = by_email.get(email, self.browse()) | partner
+        return by_email
+
+    @api.model
+    def _hubspot_find_matches(self, payloads, company):
+        """First link by e-mail only when exactly one partner has it (P1).
+
+        One query per page; only a valid single address is matched. A partner
+        already linked to another HubSpot contact is no free match: a duplicate
+        never takes over a link (P2), it goes to review with the other candidates.
+        """
+        emails = {}
+        for payload in payloads:
+            email = self._hubspot_email(payload["properties"].get("email"))
+            if email:
+                emails[payload["id"]] = email
+        by_email = self._hubspot_partners_by_email(emails.values(), company)
         matches = {}
         for hubspot_id, email in emails.items():
             found = by_email.get(email, self.browse())
@@ -116,7 +141,7 @@ class ResPartner(models.Model):
         )
         vals = {
             "name": name.strip()
-            or props.get("email")
+            or self._hubspot_email(props.get("email"))
             or self._hubspot_placeholder_name(payload["id"])
         }
         if company.hubspot_partner_category_id:
@@ -147,10 +172,8 @@ class ResPartner(models.Model):
         if not existing_id:
             return False
         holder = self._hubspot_linked(company, [existing_id]).get(existing_id)
-        email = email_normalize(self.email or "")
-        others = self.with_context(active_test=False).search_count(
-            [("email_normalized", "=", email), ("company_id", "in", (company.id, False))]
-        )
+        email = self._hubspot_email(self.email)
+        others = len(self._hubspot_partners_by_email([email], company).get(email, ()))
         if holder or others > 1:
             self._hubspot_set_state("review")
             self._hubspot_report_review(
@@ -179,19 +202,35 @@ class ResPartner(models.Model):
     # _hubspot_write_<converter> (HubSpot to Odoo)
     # ------------------------------------------------------------------
 
+    # An invalid address on either side is reported on the record and syncs in neither
+    # direction: it is not written into Odoo's e-mail, and Odoo's does not replace it in
+    # HubSpot (nor HubSpot's Odoo's), until someone corrects it. The other fields sync.
+
+    def _hubspot_check_email(self, value, side):
+        """The normalized address in ``value`` (read on ``side``), or a field-level error."""
+        if not value:
+            return ""
+        try:
+            return cleaning.parse_email(value)
+        except cleaning.CleaningError as error:
+            raise HubspotValueError(
+                self.env._(
+                    "Invalid e-mail address %(email)r in %(side)s (%(reason)s): it is not synced.",
+                    email=value[:300],
+                    side=side,
+                    reason=error,
+                ),
+                "invalid_email",
+            ) from None
+
     def _hubspot_read_email(self, mapping, base):
-        return {mapping.hubspot_properties[0]: (self.email or "").strip().lower()}
+        return {mapping.hubspot_properties[0]: self._hubspot_check_email(self.email, "Odoo")}
 
     def _hubspot_normalize_email(self, mapping, values, payload):
-        return {name: value.lower() for name, value in values.items()}
+        return {name: self._hubspot_check_email(value, "HubSpot") for name, value in values.items()}
 
     def _hubspot_write_email(self, mapping, remote, payload):
-        value = remote[mapping.hubspot_properties[0]]
-        if value and not email_normalize(value):
-            raise HubspotValueError(
-                self.env._("Invalid e-mail address %(email)r.", email=value), "invalid_email"
-            )
-        return {mapping.odoo_field: value or False}
+        return {mapping.odoo_field: remote[mapping.hubspot_properties[0]] or False}
 
     def _hubspot_phone_region(self, payload=None):
         """Country code that national phone numbers are read in."""

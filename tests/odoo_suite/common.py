@@ -85,8 +85,24 @@ class HubspotCase(TransactionCase):
     def pull_contacts(self):
         self.env["res.company"]._cron_hubspot_sync_contacts()
 
+    def job_state(self, object_type, job="pull"):
+        return self.env["hubspot.job.state"]._get(self.company, object_type, job)
+
     def process_queue(self):
         self.env["res.company"]._cron_hubspot_process_queue()
+
+    def run_killed(self, job):
+        """Run ``job``, which a patched step kills (KeyboardInterrupt, as a kill -9 ends a
+        worker), then do what the crash does to its transaction: back to the last commit."""
+        # Not assertRaises: Odoo's rolls back to a savepoint of its own, which would
+        # also drop the job's commit points.
+        try:
+            job()
+        except KeyboardInterrupt:
+            pass
+        else:
+            self.fail("the job should have died")
+        self.company._hubspot_rollback()
 
     def partner_of(self, contact):
         return (

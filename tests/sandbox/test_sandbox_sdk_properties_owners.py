@@ -1,6 +1,7 @@
 """Properties and owners through the SDK, including an idempotent upsert by a unique property."""
 
 import pytest
+from hubspot.crm.contacts import BatchInputSimplePublicObjectBatchInputUpsert as ContactsUpsert
 from hubspot.crm.deals import BatchInputSimplePublicObjectBatchInputUpsert
 from hubspot.crm.deals import SimplePublicObjectInputForCreate as DealCreate
 from hubspot.crm.properties import ApiException as PropertiesApiException
@@ -18,16 +19,16 @@ LEAD_STATUSES = [
 ]
 
 
-def odoo_id_property(client):
+def odoo_id_property(client, object_type="deals", group_name="dealinformation"):
     request = PropertyCreate(
         name="odoo_id",
         label="Odoo ID",
         type="string",
         field_type="text",
-        group_name="dealinformation",
+        group_name=group_name,
         has_unique_value=True,
     )
-    return client.crm.properties.core_api.create("deals", request)
+    return client.crm.properties.core_api.create(object_type, request)
 
 
 def upsert_deals(client, inputs):
@@ -74,6 +75,18 @@ def test_create_unique_property_then_upsert_by_it_is_idempotent(client, sandbox)
     assert first.results[0].id == again.results[0].id
     assert first.results[0].properties["odoo_id"] == "sale.order,7"
     assert sandbox.store.count("deals") == 1
+
+
+def test_contacts_without_email_upsert_by_a_unique_property_once(client, sandbox):
+    odoo_id_property(client, "contacts", "contactinformation")
+    request = ContactsUpsert(
+        inputs=[{"id": "db-42", "idProperty": "odoo_id", "properties": {"firstname": "No Mail"}}]
+    )
+    first = client.crm.contacts.batch_api.upsert(request)
+    again = client.crm.contacts.batch_api.upsert(request)  # a retry after a lost reply
+    assert first.results[0].new is True and again.results[0].new is False
+    assert first.results[0].id == again.results[0].id
+    assert sandbox.store.count("contacts") == 1
 
 
 def test_existing_property_name_is_409(client):

@@ -1,0 +1,89 @@
+"""A partner becomes one HubSpot contact, whatever is lost between the two sides.
+
+Contacts, like deals, are created by upsert on a unique property holding the Odoo id:
+a retry after a lost reply or a crash finds the contact it already made.
+"""
+
+from unittest.mock import patch
+
+from odoo.addons.hubspot_connector.models.hubspot_sync_mixin import HubspotSyncMixin
+
+from .common import HubspotCase
+
+UPSERT = "/crm/v3/objects/contacts/batch/upsert"
+
+
+class TestIdempotentContactCreates(HubspotCase):
+    def new_partner(self, email):
+        return self.tagged_partner(name="Once Only", email=email, city="Graz")
+
+    def assert_one_contact_for(self, partner):
+        self.assertEqual(self.sandbox.store.count("contacts"), 1)
+        self.assertEqual(self.env["res.partner"].search_count([("name", "=", "Once Only")]), 1)
+        self.assertTrue(partner.hubspot_id)
+        props = self.hs_get("contacts", partner.hubspot_id)["properties"]
+        self.assertEqual(props["odoo_partner_id"], partner._hubspot_odoo_key(partner.id))
+        self.assertEqual(props["city"], "Graz")
+        self.assertEqual(partner.hubspot_sync_state, "synced")
+
+    def crash_after_the_request(self):
+        """The queue job dies (kill -9) after HubSpot made the contact, before Odoo commits."""
+
+        def dies(*args, **kwargs):
+            raise KeyboardInterrupt("worker killed")
+
+        with patch.object(HubspotSyncMixin, "_hubspot_apply_push_result", dies):
+            self.run_killed(self.process_queue)
+
+    def check_lost_reply(self, email):
+        partner = self.new_partner(email)
+        self.sandbox.set_faults(
+            rules=[{"method": "POST", "path": UPSERT, "kind": "drop_after", "count": 1}]
+        )
+        self.process_queue()
+        # HubSpot made the contact and the reply was lost; the upsert is replayed.
+        self.assertEqual(self.requests_to("POST", UPSERT), 2)
+        self.assert_one_contact_for(partner)
+
+    def test_lost_reply_never_makes_a_second_contact_without_email(self):
+        self.check_lost_reply(False)
+
+    def test_lost_reply_never_makes_a_second_contact_with_email(self):
+        self.check_lost_reply("once@example.com")
+
+    def check_crash(self, email, pull_in_between):
+        partner = self.new_partner(email)
+        self.crash_after_the_request()
+        self.assertEqual(self.sandbox.store.count("contacts"), 1)
+        self.assertFalse(partner.hubspot_id)
+        if pull_in_between:
+            # The contacts job reads the unlinked contact first: it is linked by its
+            # Odoo id, not imported as a second partner.
+            self.pull_contacts()
+            self.assertTrue(partner.hubspot_id)
+        self.process_queue()
+        self.assert_one_contact_for(partner)
+        self.assertEqual(self.requests_to("POST", "/crm/v3/objects/contacts/batch/create"), 0)
+
+    def test_crash_then_retry_never_makes_a_second_contact_without_email(self):
+        self.check_crash(False, pull_in_between=False)
+
+    def test_crash_then_retry_never_makes_a_second_contact_with_email(self):
+        self.check_crash("once@example.com", pull_in_between=False)
+
+    def test_crash_then_pull_links_the_contact_without_email(self):
+        self.check_crash(False, pull_in_between=True)
+        partner = self.env["res.partner"].search([("name", "=", "Once Only")])
+        self.assertIn("Odoo id", self.journal(partner, "link_created").note)
+
+    def test_crash_then_pull_links_the_contact_with_email(self):
+        self.check_crash("once@example.com", pull_in_between=True)
+
+    def test_the_unique_property_is_created_once(self):
+        self.new_partner(False)
+        self.process_queue()
+        self.tagged_partner(name="Second", city="Linz")
+        self.process_queue()
+        self.assertEqual(self.requests_to("POST", "/crm/v3/properties/contacts"), 1)
+        definition = self.sandbox.store.table("contacts").properties["odoo_partner_id"]
+        self.assertTrue(definition["hasUniqueValue"])
