@@ -1,55 +1,31 @@
 """The pacing window shared through PostgreSQL: several budgets (each its own connection, as
-in separate processes) with one key pace as one. Skipped where PostgreSQL cannot be reached.
-
-The database is ``$HUBSPOT_TEST_DB`` + ``_pacing`` (made and dropped here); the server is
-``$HUBSPOT_PG_HOST``/``_USER``/``_PASSWORD``, localhost/odoo/odoo by default, as for bin/test.
+in separate processes) with one key pace as one. Skipped where PostgreSQL cannot be reached;
+the database is ``$HUBSPOT_TEST_DB`` + ``_pacing``, made and dropped here.
 """
 
-import functools
 import os
 import threading
 
 import pytest
 
-from hubspot_connector.services.shared_pacing import (
-    TABLE,
-    SharedBudget,
-    create_table,
-    portal_key,
-)
+from hubspot_connector.services.shared_pacing import TABLE, SharedBudget, portal_key
 
 from .client_support import TOKEN, make_client
 
 psycopg2 = pytest.importorskip("psycopg2")
-from psycopg2 import sql  # noqa: E402
+from .pg_support import budget_database  # noqa: E402
 
 DATABASE = f"{os.environ.get('HUBSPOT_TEST_DB', 'hubspot_test')}_pacing"
-SERVER = {
-    "host": os.environ.get("HUBSPOT_PG_HOST", "localhost"),
-    "user": os.environ.get("HUBSPOT_PG_USER", "odoo"),
-    "password": os.environ.get("HUBSPOT_PG_PASSWORD", "odoo"),
-}
 
 
 @pytest.fixture(scope="module")
 def connect():
     """Opens a connection to a fresh database that has the budget table."""
     try:
-        admin = psycopg2.connect(dbname="postgres", **SERVER)
+        with budget_database(DATABASE) as opener:
+            yield opener
     except psycopg2.OperationalError as error:
         pytest.skip(f"PostgreSQL unreachable: {error}")
-    admin.autocommit = True
-    database = sql.Identifier(DATABASE)
-    with admin.cursor() as cursor:
-        cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(database))
-        cursor.execute(sql.SQL("CREATE DATABASE {}").format(database))
-    opener = functools.partial(psycopg2.connect, dbname=DATABASE, **SERVER)
-    with opener() as connection, connection.cursor() as cursor:
-        create_table(cursor)
-    yield opener
-    with admin.cursor() as cursor:
-        cursor.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(database))
-    admin.close()
 
 
 class Sleeps(list):
