@@ -2,7 +2,8 @@
 
 HubSpot counts requests in a rolling window (``TEN_SECONDLY_ROLLING``: 100 or 190 per 10 s,
 search: 5 per second). Waiting for a 429 and backing off wastes a whole window, so the client
-keeps its own sliding window and sleeps just long enough before each request instead.
+keeps a sliding window and sleeps just long enough before each request instead: in this
+process here, or shared by every process of a portal in ``shared_pacing``.
 """
 
 import threading

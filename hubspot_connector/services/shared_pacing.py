@@ -30,12 +30,12 @@ CREATE TABLE IF NOT EXISTS {TABLE} (
 # when the transaction began. Each statement locks the row first (FOR UPDATE returns its
 # latest version), so the window it judges is the one it writes.
 _NOW = "extract(epoch FROM clock_timestamp())::float8"
+# A lease older than ``lease`` seconds is a request whose process died: HubSpot may have
+# counted it until then, so from then on it is a stamp of that time.
 _ADMIT = f"""
 WITH locked AS (
     SELECT id, stamps, leases, {_NOW} AS now FROM {TABLE} WHERE name = %(name)s FOR UPDATE
 ), live AS (
-    -- A lease older than %(lease)s s is a request whose process died: HubSpot may have
-    -- counted it until then, so from then on it is a stamp of that time.
     SELECT id, now,
            ARRAY(SELECT s FROM unnest(stamps) s WHERE s > now - %(keep)s)
            || ARRAY(SELECT l + %(lease)s FROM unnest(leases) l WHERE l <= now - %(lease)s)
