@@ -10,6 +10,7 @@ from . import hubspot_sync_queue
 from . import hubspot_sync_journal
 from . import hubspot_sync_issue
 from . import hubspot_sync_difference
+from . import hubspot_rate_budget
 from . import hubspot_sync_mixin
 from . import res_company
 from . import res_config_settings

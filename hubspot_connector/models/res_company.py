@@ -1,10 +1,12 @@
-import hashlib
+import functools
 import logging
 import threading
 import time
 from datetime import datetime, timedelta
 
-from odoo import api, fields, models
+import psycopg2
+
+from odoo import api, fields, models, sql_db
 
 from ..services import HubspotClient
 from ..services.exceptions import (
@@ -15,6 +17,7 @@ from ..services.exceptions import (
     HubspotScopeError,
     HubspotUnverifiedUrl,
 )
+from ..services.shared_pacing import SharedBudget, portal_key
 
 _logger = logging.getLogger(__name__)
 
@@ -244,12 +247,18 @@ class ResCompany(models.Model):
             **options,
         )
         token = company.hubspot_access_token
-        # One client per portal and settings in this process, so that its pacing
-        # spans the runs of all jobs (HubSpot's limits are per account, not per run).
-        key = (hashlib.sha256(token.encode()).hexdigest(), api_url, tuple(sorted(options.items())))
+        portal = portal_key(token, api_url)
+        dbname = self.env.cr.dbname
+        # HubSpot's limits are per account: the pacing windows live in the database, shared
+        # by every process and client of the portal. The client is kept per process all the
+        # same, for its HTTP session and the budget's connection.
+        key = (dbname, portal, tuple(sorted(options.items())))
         with _CLIENTS_LOCK:
             if key not in _CLIENTS:
-                _CLIENTS[key] = HubspotClient(token, api_url, **options)
+                _dbname, connection_info = sql_db.connection_info_for(dbname)
+                connect = functools.partial(psycopg2.connect, **connection_info)
+                budget = SharedBudget(connect, portal)
+                _CLIENTS[key] = HubspotClient(token, api_url, limiters=budget, **options)
             return _CLIENTS[key]
 
     def _hubspot_check_url(self):

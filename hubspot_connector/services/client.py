@@ -27,7 +27,7 @@ from .exceptions import (
     HubspotValidationError,
     error_from_payload,
 )
-from .pacing import SlidingWindowLimiter
+from .pacing import local_limiter
 
 _logger = logging.getLogger(__name__)
 
@@ -80,7 +80,11 @@ class BatchResult:
 
 
 class HubspotClient:
-    """Client for the HubSpot CRM v3/v4 API with a private-app access token."""
+    """Client for the HubSpot CRM v3/v4 API with a private-app access token.
+
+    ``limiters`` builds the pacing windows (see :func:`~.pacing.local_limiter`); pass a
+    :class:`~.shared_pacing.SharedBudget` to share them with other processes.
+    """
 
     def __init__(
         self,
@@ -95,6 +99,7 @@ class HubspotClient:
         backoff_base=0.5,
         backoff_max=30.0,
         session=None,
+        limiters=local_limiter,
     ):
         if not access_token:
             raise ValueError("a HubSpot access token is required")
@@ -105,8 +110,8 @@ class HubspotClient:
         self.backoff_max = backoff_max
         self._token = access_token
         self._session = session or requests.Session()
-        self._rate = SlidingWindowLimiter(requests_per_interval, interval_seconds)
-        self._search_rate = SlidingWindowLimiter(searches_per_second, 1.0)
+        self._rate = limiters("requests", requests_per_interval, interval_seconds)
+        self._search_rate = limiters("searches", searches_per_second, 1.0)
 
     def __repr__(self):
         return f"HubspotClient(base_url={self.base_url!r})"
