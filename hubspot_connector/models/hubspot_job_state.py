@@ -33,7 +33,16 @@ class HubspotJobState(models.Model):
     object_type = fields.Char(required=True, readonly=True)
     job = fields.Selection(JOBS, required=True, readonly=True)
     cursor = fields.Datetime(
-        readonly=True, help="HubSpot changes up to this time are imported (pull job)."
+        readonly=True,
+        help="Every HubSpot change made before this time has been imported (pull job).",
+    )
+    resume_point = fields.Json(
+        readonly=True,
+        help="Where a pass stopped at its time budget: the last modification time read "
+        "(epoch ms) and the ids read at that time, to resume exactly there.",
+    )
+    pass_started_at = fields.Datetime(
+        readonly=True, help="When the pass that is not finished yet began."
     )
     more_to_do = fields.Boolean(
         readonly=True, help="The last run stopped at its time budget with work left."
@@ -105,6 +114,23 @@ class HubspotJobState(models.Model):
         finally:
             if acquired:
                 cr.execute("SELECT pg_advisory_unlock(%s, %s)", (LOCK_CLASS, self.id))
+
+    def _stop_pass_at(self, page, modified_ms, pass_start):
+        """Remember the exact point a pass reached, after a committed page."""
+        self.ensure_one()
+        last = max(modified_ms(payload) for payload in page)
+        read = {payload["id"] for payload in page if modified_ms(payload) == last}
+        if (self.resume_point or {}).get("ms") == last:
+            read.update(self.resume_point["ids"])
+        self.write(
+            {"resume_point": {"ms": last, "ids": sorted(read)}, "pass_started_at": pass_start}
+        )
+
+    def _finish_pass(self, safe_until):
+        """A pass read everything: every change made before ``safe_until`` is in."""
+        self.ensure_one()
+        cursor = max(self.cursor, safe_until) if self.cursor else safe_until
+        self.write({"cursor": cursor, "resume_point": False, "pass_started_at": False})
 
     def _record_run(self, summary, error=False, more_to_do=False):
         self.ensure_one()

@@ -1,6 +1,7 @@
 import logging
 from contextlib import nullcontext
 from datetime import datetime, timezone
+from functools import partial
 
 import psycopg2
 from psycopg2.errors import TransactionRollbackError
@@ -395,10 +396,11 @@ class HubspotSyncMixin(models.AbstractModel):
     def action_hubspot_retry(self):
         """Sync these records again now: read HubSpot's version, then send Odoo's."""
         queue = self.env["hubspot.sync.queue"].sudo()
-        for company in self.hubspot_company_id:
-            records = self.filtered(lambda r, company=company: r.hubspot_company_id == company)
-            queue._enqueue(company, "fetch", self._name, hubspot_ids=records.mapped("hubspot_id"))
-            queue._enqueue(company, "push", self._name, res_ids=records.ids)
+        for company in self.env["res.company"].sudo()._hubspot_companies():
+            linked = self.filtered(lambda r, company=company: r.hubspot_company_id == company)
+            queue._enqueue(company, "fetch", self._name, hubspot_ids=linked.mapped("hubspot_id"))
+            to_push = linked | (self - linked)._hubspot_push_scope(company)
+            queue._enqueue(company, "push", self._name, res_ids=to_push.ids)
         self._hubspot_trigger_queue_job()
         return True
 
@@ -1098,35 +1100,44 @@ class HubspotSyncMixin(models.AbstractModel):
     def _hubspot_pull(self, company, client, state, deadline):
         """Import what changed in HubSpot since the job state's cursor, page by page.
 
-        The cursor only moves past pages that are committed, so a job that
-        dies half-way resumes where it stopped; reading from the cursor minus an
-        overlap catches what changed while a run was going on, and the versions
-        already taken that it reads again are skipped without a write. Records
-        archived in HubSpot never show in a search: they are listed at a slower
-        cadence of their own. Returns ``(summary, finished)``.
+        A pass reads from the cursor to the end, in as many runs as its time
+        budget needs: each committed page records the exact point reached, so
+        a run that stops or dies resumes there. HubSpot's search index lags
+        behind its writes by up to the cursor overlap, so a finished pass moves
+        the cursor only to its own start minus the overlap: the few versions
+        read twice are skipped without a write, and an idle portal costs one
+        search that finds nothing. Records archived in HubSpot never show in a
+        search: they are listed at a slower cadence of their own. Returns
+        ``(summary, finished)``.
         """
-        since_ms = None
-        if state.cursor:
-            since = state.cursor - company._hubspot_cursor_overlap()
-            since_ms = int(since.replace(tzinfo=timezone.utc).timestamp() * 1000)
-        run_start = fields.Datetime.now()
+        object_type = self._hubspot_object_type
+        resume = state.resume_point or {}
+        since_ms = resume.get("ms")
+        if since_ms is None and state.cursor:
+            since_ms = int(state.cursor.replace(tzinfo=timezone.utc).timestamp() * 1000)
+        pass_start = state.pass_started_at or fields.Datetime.now()
         totals = {}
         page = []
         objects = client.iter_modified_since(
-            self._hubspot_object_type, since_ms, self._hubspot_properties()
+            object_type, since_ms, self._hubspot_properties(), read_at_since=resume.get("ids", ())
         )
         finished = True
         for payload in objects:
             page.append(payload)
             if len(page) < company._hubspot_page_size():
                 continue
-            self._hubspot_pull_page(page, company, client, state, run_start, totals)
+            self._hubspot_pull_page(page, company, client, totals)
+            state._stop_pass_at(page, partial(client.modified_ms, object_type), pass_start)
+            company._hubspot_commit()
             page = []
             if company._hubspot_out_of_time(deadline):
                 finished = False
                 break
-        if page:
-            self._hubspot_pull_page(page, company, client, state, run_start, totals)
+        if finished:
+            if page:
+                self._hubspot_pull_page(page, company, client, totals)
+            state._finish_pass(pass_start - company._hubspot_cursor_overlap())
+            company._hubspot_commit()
         summary = {"pulled": totals}
         if finished and company._hubspot_archived_scan_due(state):
             summary["archived_scan"] = self._hubspot_pull_archived(company, client, state)
@@ -1151,15 +1162,11 @@ class HubspotSyncMixin(models.AbstractModel):
         return {"archived_in_hubspot": seen}
 
     @api.model
-    def _hubspot_pull_page(self, page, company, client, state, run_start, totals):
+    def _hubspot_pull_page(self, page, company, client, totals):
         self._hubspot_enrich(page, company, client)
         stats = self._sync_hubspot2odoo(page, company)
-        last_seen = max(parse_hubspot_datetime(p.get("updatedAt")) for p in page)
-        # Never past the run's start: what changes during the run is read next time.
-        state.cursor = min(last_seen, run_start)
         for key, count in stats.items():
             totals[key] = totals.get(key, 0) + count
-        company._hubspot_commit()
 
     @api.model
     def _hubspot_push_run(self, company, client, deadline):

@@ -267,17 +267,21 @@ class HubspotClient:
             params["associations"] = ",".join(associations)
         return self._iter_list(f"/crm/v3/objects/{object_type}", params)
 
-    def iter_modified_since(self, object_type, since_ms, properties, *, page_size=200):
+    def iter_modified_since(
+        self, object_type, since_ms, properties, *, page_size=200, read_at_since=()
+    ):
         """Yield every object modified at or after ``since_ms`` (epoch ms; None: all), oldest first.
 
         Search stops at 10,000 results per query, so the query restarts from the newest
         timestamp seen, skipping the ids already yielded at that timestamp. If a whole
         window shares a single timestamp, that timestamp is paged through by record id.
+        ``read_at_since``: ids modified at ``since_ms`` a caller already has, to resume
+        exactly where an earlier read stopped.
         """
         prop = LAST_MODIFIED_PROPERTY[object_type]
         page_size = min(page_size, SEARCH_PAGE_MAX)
         properties = _with_properties(properties, prop)
-        floor, operator, seen_at_floor = since_ms, "GTE", set()
+        floor, operator, seen_at_floor = since_ms, "GTE", set(read_at_since)
         while True:
             filters = [] if floor is None else [_filter(prop, operator, floor)]
             newest, newest_ids = floor, set(seen_at_floor)
@@ -299,6 +303,11 @@ class HubspotClient:
                 operator, seen_at_floor = "GT", set()
             else:
                 floor, operator, seen_at_floor = newest, "GTE", newest_ids
+
+    @staticmethod
+    def modified_ms(object_type, record):
+        """When ``record`` was last modified, as the searches above order it (epoch ms)."""
+        return _epoch_ms(record["properties"].get(LAST_MODIFIED_PROPERTY[object_type]))
 
     def _iter_one_timestamp(self, object_type, prop, timestamp, properties, page_size, seen):
         """Yield the not yet ``seen`` objects modified exactly at ``timestamp``, by id."""

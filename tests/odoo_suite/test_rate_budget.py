@@ -25,7 +25,9 @@ class TestRateBudget(HubspotCase):
         self.limited = SandboxServer(host="127.0.0.1", port=0, rate_limit=20, rate_interval=1.0)
         self.limited.start()
         self.addCleanup(self.limited.stop)
-        self.company.hubspot_api_url = self.limited.url
+        self.company.write(
+            {"hubspot_api_url": self.limited.url, "hubspot_verified_api_url": self.limited.url}
+        )
 
     def process_client(self):
         """The client a new Odoo process builds for the company: none is cached there."""

@@ -1,7 +1,9 @@
 """Cursors and last runs moved from res.company to hubspot.job.state.
 
 The old columns are read once and dropped, so the next run resumes where the
-previous version stopped instead of importing every record again.
+previous version stopped instead of importing every record again. The old
+cursor was the last change read, the overlap taken off when searching; the new
+one has the overlap taken off already.
 """
 
 
@@ -13,19 +15,26 @@ def migrate(cr, version):
            AND column_name IN ('hubspot_contacts_cursor', 'hubspot_deals_cursor')
         """
     )
-    for (column,) in cr.fetchall():
+    columns = cr.fetchall()
+    cr.execute(
+        "SELECT value FROM ir_config_parameter WHERE key = %s",
+        ("hubspot_connector.cursor_overlap_seconds",),
+    )
+    row = cr.fetchone()
+    overlap = int(row[0]) if row and row[0] else 300
+    for (column,) in columns:
         object_type = column.split("_")[1]
         cr.execute(
             f"""
             INSERT INTO hubspot_job_state (company_id, object_type, job, cursor, archived_scan_at,
                                            create_date, write_date)
-            SELECT id, %s, 'pull', {column}, now() at time zone 'UTC',
+            SELECT id, %s, 'pull', {column} - make_interval(secs => %s), now() at time zone 'UTC',
                    now() at time zone 'UTC', now() at time zone 'UTC'
               FROM res_company
              WHERE {column} IS NOT NULL
             ON CONFLICT (company_id, object_type, job) DO UPDATE SET cursor = EXCLUDED.cursor
             """,  # noqa: S608 - the column comes from the catalog query above
-            (object_type,),
+            (object_type, overlap),
         )
         cr.execute(f"ALTER TABLE res_company DROP COLUMN {column}")
     cr.execute("ALTER TABLE res_company DROP COLUMN IF EXISTS hubspot_run_log")
