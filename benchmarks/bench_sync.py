@@ -33,10 +33,10 @@ DATABASE = "hubspot_bench"
 LIMITS = {"rate_limit": 190, "rate_interval": 10.0, "search_rate": 5}
 
 
-def fresh_database():
+def fresh_database(name=DATABASE):
     """PostgreSQL up, a configuration, a new database with the addon (as bin/test does)."""
     script = "source bin/odoo-env.sh && ensure_postgres && write_odoo_conf && fresh_database "
-    subprocess.run(["bash", "-c", script + DATABASE], cwd=ROOT, check=True)
+    subprocess.run(["bash", "-c", script + name], cwd=ROOT, check=True)
     return ROOT / ".run" / "odoo.conf"
 
 
