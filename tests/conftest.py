@@ -5,9 +5,11 @@
   package (plain Python) is ever loaded from it. The Odoo suite imports the addon as
   ``odoo.addons.hubspot_connector`` and is not affected.
 * pytest-odoo is off unless asked for (``-p odoo``, as bin/test does for the Odoo suite);
-  without it the Odoo suite is not collected.
+  without it the Odoo suite is not collected. The concurrency suite commits real
+  transactions: it runs only where bin/test gives it a database.
 """
 
+import os
 import sys
 import types
 from pathlib import Path
@@ -23,6 +25,9 @@ if "hubspot_connector" not in sys.modules:
 
 def pytest_ignore_collect(collection_path, config):
     if collection_path.name == "odoo_suite" and not config.pluginmanager.has_plugin("odoo"):
+        return True
+    # Commits to a real database: only where bin/test names one for it.
+    if collection_path.name == "odoo_concurrency" and not os.environ.get("HUBSPOT_CONCURRENCY_DB"):
         return True
     return None
 

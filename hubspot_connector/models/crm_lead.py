@@ -286,6 +286,36 @@ class CrmLead(models.Model):
             payload["properties"][CONTACT_ASSOCIATION] = min(linked, key=int) if linked else ""
 
     @api.model
+    def _hubspot_after_run(self, company):
+        """Take up contacts linked by a concurrent run while this one left deals waiting.
+
+        The link's own event fires in a transaction that cannot see deals marked
+        waiting by a run still open, so each run looks again once committed.
+        """
+        leads = (
+            self.sudo()
+            .with_context(active_test=False)
+            .search(
+                [
+                    ("hubspot_company_id", "=", company.id),
+                    "|",
+                    ("hubspot_waiting", "!=", False),
+                    ("hubspot_note", "!=", False),
+                ]
+            )
+        )
+        contact_ids = {
+            lead.hubspot_waiting[CONTACT_ASSOCIATION][0]
+            for lead in leads
+            if CONTACT_ASSOCIATION in (lead.hubspot_waiting or {})
+        }
+        partners = self.env["res.partner"].browse(
+            [p.id for p in self.env["res.partner"]._hubspot_linked(company, contact_ids).values()]
+        ) | leads.partner_id.filtered(lambda p: p.hubspot_company_id == company)
+        if partners:
+            self._hubspot_contacts_linked(company, partners)
+
+    @api.model
     def _hubspot_contacts_linked(self, company, partners):
         """Deals take up the contacts just linked: as customer, and as association."""
         self._hubspot_reevaluate_waiting(

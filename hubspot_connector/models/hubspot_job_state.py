@@ -47,7 +47,6 @@ class HubspotJobState(models.Model):
     more_to_do = fields.Boolean(
         readonly=True, help="The last run stopped at its time budget with work left."
     )
-    requested = fields.Boolean(readonly=True, help="Someone asked for a run now (Sync now).")
     archived_scan_at = fields.Datetime(
         string="Last Archived Scan",
         readonly=True,
@@ -83,11 +82,11 @@ class HubspotJobState(models.Model):
 
     def _is_due(self, interval):
         """Whether an extra run of the job, made because some company had work
-        left, serves this company too: only when it has work left itself, was
-        asked for, or is due anyway, so one big portal costs the others nothing.
+        left, serves this company too: only when it has work left itself or is
+        due anyway, so one big portal costs the others nothing.
         """
         self.ensure_one()
-        if self.more_to_do or self.requested or not self.last_run_at:
+        if self.more_to_do or not self.last_run_at:
             return True
         # A little slack: the scheduler's next call is never exactly on time.
         return self.last_run_at <= fields.Datetime.now() - interval * 0.9
@@ -140,7 +139,6 @@ class HubspotJobState(models.Model):
                 "last_summary": summary,
                 "last_error": error,
                 "more_to_do": more_to_do,
-                "requested": False,
             }
         )
 

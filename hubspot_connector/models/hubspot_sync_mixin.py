@@ -1,5 +1,5 @@
 import logging
-from contextlib import nullcontext
+from contextlib import nullcontext, suppress
 from datetime import datetime, timezone
 from functools import partial
 
@@ -8,6 +8,7 @@ from psycopg2.errors import TransactionRollbackError
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
 from ..services import cleaning, rules
 from ..services.exceptions import HubspotConflict, HubspotError, HubspotNotFound
@@ -359,6 +360,10 @@ class HubspotSyncMixin(models.AbstractModel):
 
     def _hubspot_after_link(self, company):
         """Hook: ``self`` was just linked to HubSpot objects of ``company``."""
+
+    @api.model
+    def _hubspot_after_run(self, company):
+        """Hook: a run for ``company`` is committed; its effects are visible to others."""
 
     def _hubspot_handle_local_removal(self, how):
         """Apply the deletion policy to linked records archived or deleted in Odoo (P5).
@@ -748,8 +753,16 @@ class HubspotSyncMixin(models.AbstractModel):
         matches.update(
             self._hubspot_find_matches([p for p in unlinked if p["id"] not in matches], company)
         )
+        busy = self._hubspot_busy(payloads, linked, matches, merged_ids)
+        if busy:
+            stats["deferred"] = len(busy)
+            self.env["hubspot.sync.queue"].sudo()._enqueue(
+                company, "fetch", self._name, hubspot_ids=busy, delay=60
+            )
         to_create = []
         for payload in payloads:
+            if payload["id"] in busy:
+                continue
             match = matches.get(payload["id"])
             writes = match or payload["id"] in linked or payload["id"] in merged_ids.values()
             try:
@@ -765,6 +778,58 @@ class HubspotSyncMixin(models.AbstractModel):
             stats["created"] += created
             stats["failed"] += failed
         return stats
+
+    @api.model
+    def _hubspot_busy(self, payloads, linked, matches, merged_ids):
+        """HubSpot ids of ``payloads`` whose Odoo record another transaction holds.
+
+        Their rows are locked for this transaction otherwise, so that importing
+        them can neither wait for a person editing them nor fail on their edit.
+        """
+        records = self.browse([r.id for r in linked.values()] + [m[0].id for m in matches.values()])
+        held = records - records._hubspot_lock_free()
+        if not held:
+            return []
+        absorbed = {}
+        for old_id, new_id in merged_ids.items():
+            absorbed.setdefault(new_id, []).append(old_id)
+        busy = []
+        for payload in payloads:
+            ids = [payload["id"], *absorbed.get(payload["id"], [])]
+            mine = [linked.get(i) for i in ids] + [(matches.get(payload["id"]) or [None])[0]]
+            if any(record and record in held for record in mine):
+                busy.append(payload["id"])
+        return busy
+
+    def _hubspot_lock_free(self):
+        """Lock the rows of ``self`` for this transaction, leaving out those in use.
+
+        A job never waits for a person editing a record and never writes a row
+        changed since its transaction began (that would fail it): such records
+        wait for a later run. Returns the records locked.
+        """
+        if not self:
+            return self
+        self.env.flush_all()
+        try:
+            return self._hubspot_lock_rows()
+        except TransactionRollbackError:
+            pass  # one of them changed meanwhile: find it, one by one
+        free = self.browse()
+        for record in self:
+            with suppress(TransactionRollbackError):
+                free |= record._hubspot_lock_rows()
+        return free
+
+    def _hubspot_lock_rows(self):
+        query = SQL(
+            "SELECT id FROM %s WHERE id = ANY(%s) FOR NO KEY UPDATE SKIP LOCKED",
+            SQL.identifier(self._table),
+            self.ids,
+        )
+        with self.env.cr.savepoint(flush=False):
+            self.env.cr.execute(query, log_exceptions=False)
+            return self.browse(row[0] for row in self.env.cr.fetchall())
 
     @api.model
     def _hubspot_match_own(self, payloads, company):
@@ -1263,11 +1328,22 @@ class HubspotSyncMixin(models.AbstractModel):
         """Send queued Odoo changes to HubSpot in batches, each read from HubSpot first."""
         queue = self.env["hubspot.sync.queue"].sudo()
         totals = {"created": 0, "updated": 0, "excluded": 0, "failed": 0, "review": 0}
+        busy = []
         while not company._hubspot_out_of_time(deadline):
-            entries = queue._claim(company, "push", self._name, company._hubspot_page_size())
+            entries = queue._claim(
+                company, "push", self._name, company._hubspot_page_size(), exclude=busy
+            )
             if not entries:
                 break
-            records = self.with_context(active_test=False).browse(entries.mapped("res_id")).exists()
+            existing = (
+                self.with_context(active_test=False).browse(entries.mapped("res_id")).exists()
+            )
+            records = existing._hubspot_lock_free()
+            # Records in use by another transaction stay queued for a later run.
+            held_ids = (existing - records).ids
+            held = entries.filtered(lambda e, held_ids=held_ids: e.res_id in held_ids)
+            busy += held.ids
+            entries -= held
             failed = records._hubspot_pull_before_push(company, client)
             to_push = records.filtered(
                 lambda r, failed=failed: (

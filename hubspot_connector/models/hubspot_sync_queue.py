@@ -99,19 +99,19 @@ class HubspotSyncQueue(models.Model):
         self.invalidate_model()
 
     @api.model
-    def _claim(self, company, action, res_model, limit):
+    def _claim(self, company, action, res_model, limit, exclude=()):
         """Lock and return due entries; entries locked by another worker are skipped."""
         self.env.flush_all()
         self.env.cr.execute(
             """
             SELECT id FROM hubspot_sync_queue
              WHERE company_id = %s AND action = %s AND res_model = %s
-               AND state = 'pending' AND next_attempt <= %s
+               AND state = 'pending' AND next_attempt <= %s AND NOT id = ANY(%s)
              ORDER BY next_attempt, id
              LIMIT %s
                FOR NO KEY UPDATE SKIP LOCKED
             """,
-            (company.id, action, res_model, fields.Datetime.now(), limit),
+            (company.id, action, res_model, fields.Datetime.now(), list(exclude), limit),
         )
         return self.browse([row[0] for row in self.env.cr.fetchall()])
 

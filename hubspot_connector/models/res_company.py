@@ -417,6 +417,8 @@ class ResCompany(models.Model):
                 summary, finished, error = {}, True, f"{type(exc).__name__}: {exc}"
             state._record_run(summary, error, more_to_do=not finished)
             self._hubspot_commit()
+            records._hubspot_after_run(self)
+            self._hubspot_commit()
         done = sum(
             count
             for stats in summary.values()
@@ -424,19 +426,6 @@ class ResCompany(models.Model):
             if outcome != "unchanged"
         )
         return done, finished
-
-    def action_hubspot_sync_now(self, cron_xmlid):
-        """Run a job for this company at once, whatever its interval."""
-        self.ensure_one()
-        job = "push" if cron_xmlid == "ir_cron_hubspot_process_queue" else "pull"
-        object_types = {
-            "ir_cron_hubspot_sync_contacts": ["contacts"],
-            "ir_cron_hubspot_sync_deals": ["deals"],
-            "ir_cron_hubspot_process_queue": ["contacts", "deals"],
-        }[cron_xmlid]
-        for object_type in object_types:
-            self.env["hubspot.job.state"]._get(self, object_type, job).requested = True
-        self.env.ref(f"hubspot_connector.{cron_xmlid}").sudo()._trigger()
 
     def _hubspot_status_lines(self):
         """The last runs, in words, for the settings page."""
