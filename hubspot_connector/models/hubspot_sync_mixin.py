@@ -891,10 +891,11 @@ class HubspotSyncMixin(models.AbstractModel):
                     name=error_text(self._hubspot_payload_label(payload))[:200],
                 )
                 if isinstance(error, TransactionRollbackError):
+                    # A clash with another transaction is no fault of the record's.
                     self.env["hubspot.sync.queue"].sudo()._enqueue(
                         company, "fetch", self._name, hubspot_ids=[payload["id"]], delay=60
                     )
-                if record and record.exists():
+                elif record and record.exists():
                     record._hubspot_set_state("failing", [error])
         except RECORD_ERRORS as report_error:
             _logger.warning(
