@@ -123,8 +123,9 @@ def report(title, count, read, first, meter, plain, later, push):
         f"later run, 100 changed in HubSpot: {later['requests']} requests (target < 10), "
         f"{later['seconds']:.1f} s"
     )
+    # Each batch of 100 is read from HubSpot before it is sent (pull before push).
     print(
-        f"push of 1,000 changed in Odoo: {push['requests']} requests (target <= 12), "
+        f"push of 1,000 changed in Odoo: {push['requests']} requests (target <= 22), "
         f"{push['seconds']:.1f} s"
     )
     print(f"  {push['by_endpoint']}")
@@ -187,12 +188,13 @@ def bench_contacts(env, sandbox, count):
 
     # The archived scan's cost, paid once per cadence (daily by default), not per run.
     archived = partners[1100:1600].mapped("hubspot_id")
-    requests.post(
-        f"{sandbox.url}/crm/v3/objects/contacts/batch/archive",
-        json={"inputs": [{"id": i} for i in archived]},
-        headers={"Authorization": f"Bearer {TOKEN}"},
-        timeout=60,
-    ).raise_for_status()
+    for start in range(0, len(archived), 100):
+        requests.post(
+            f"{sandbox.url}/crm/v3/objects/contacts/batch/archive",
+            json={"inputs": [{"id": i} for i in archived[start : start + 100]]},
+            headers={"Authorization": f"Bearer {TOKEN}"},
+            timeout=60,
+        ).raise_for_status()
     env["hubspot.job.state"]._get(company, "contacts", "pull").archived_scan_at = False
     env.cr.commit()
     scan = run("archived scan", sandbox, Company._cron_hubspot_sync_contacts)

@@ -292,18 +292,7 @@ class CrmLead(models.Model):
         The link's own event fires in a transaction that cannot see deals marked
         waiting by a run still open, so each run looks again once committed.
         """
-        leads = (
-            self.sudo()
-            .with_context(active_test=False)
-            .search(
-                [
-                    ("hubspot_company_id", "=", company.id),
-                    "|",
-                    ("hubspot_waiting", "!=", False),
-                    ("hubspot_note", "!=", False),
-                ]
-            )
-        )
+        leads = self._hubspot_waiting_records(company)
         contact_ids = {
             lead.hubspot_waiting[CONTACT_ASSOCIATION][0]
             for lead in leads

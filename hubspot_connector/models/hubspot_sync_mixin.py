@@ -331,18 +331,7 @@ class HubspotSyncMixin(models.AbstractModel):
         not be sent are pushed again. ``values`` narrows it to records waiting
         for one of these HubSpot values: ``{property: set of values}``.
         """
-        records = (
-            self.sudo()
-            .with_context(active_test=False)
-            .search(
-                [
-                    ("hubspot_company_id", "=", company.id),
-                    "|",
-                    ("hubspot_waiting", "!=", False),
-                    ("hubspot_note", "!=", False),
-                ]
-            )
-        )
+        records = self._hubspot_waiting_records(company)
         if values is not None:
             records = records.filtered(
                 lambda r: any(
@@ -357,6 +346,22 @@ class HubspotSyncMixin(models.AbstractModel):
         queue._enqueue(company, "push", self._name, res_ids=(records - to_read).ids)
         if records:
             self._hubspot_trigger_queue_job()
+
+    @api.model
+    def _hubspot_waiting_records(self, company):
+        """Records of ``company`` that hold HubSpot values or a note waiting for Odoo."""
+        return (
+            self.sudo()
+            .with_context(active_test=False)
+            .search(
+                [
+                    ("hubspot_company_id", "=", company.id),
+                    "|",
+                    ("hubspot_waiting", "!=", False),
+                    ("hubspot_note", "!=", False),
+                ]
+            )
+        )
 
     def _hubspot_after_link(self, company):
         """Hook: ``self`` was just linked to HubSpot objects of ``company``."""
