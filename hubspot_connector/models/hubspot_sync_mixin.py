@@ -1382,15 +1382,24 @@ class HubspotSyncMixin(models.AbstractModel):
         result = client.batch_read(
             self._hubspot_object_type, hubspot_ids, self._hubspot_properties()
         )
-        # Two requested ids merged into one record answer with the same record.
-        found = list({obj["id"]: obj for obj in result.results.values()}.values())
+        by_hubspot_id = {record.hubspot_id: record for record in linked}
+        # Two requested ids merged into one record answer with the same record; a
+        # version already taken has nothing new for Odoo (the push sends Odoo's change).
+        found = [
+            obj
+            for obj in {obj["id"]: obj for obj in result.results.values()}.values()
+            if obj["id"] not in by_hubspot_id
+            or (by_hubspot_id[obj["id"]].hubspot_synced_values or {}).get(VERSION_KEY)
+            != obj.get("updatedAt")
+        ]
         errors = {hubspot_ids[index]: error for index, error in result.errors.items()}
         gone = [hid for hid, error in errors.items() if isinstance(error, HubspotNotFound)]
         self._hubspot_enrich(found, company, client)
         self._sync_hubspot2odoo(found, company)
         self._hubspot_handle_remote_removal(company, gone)
-        by_hubspot_id = {record.hubspot_id: record.id for record in linked}
-        return {by_hubspot_id[hid]: str(error) for hid, error in errors.items() if hid not in gone}
+        return {
+            by_hubspot_id[hid].id: str(error) for hid, error in errors.items() if hid not in gone
+        }
 
     def _sync_odoo2hubspot(self, company, client):
         """Push ``self`` to HubSpot: batch create the new, batch update the linked.
