@@ -9,7 +9,9 @@ from datetime import timedelta
 
 from odoo import fields
 
-from .common import HubspotCase
+from hubspot_sandbox import SandboxServer
+
+from .common import TOKEN, HubspotCase
 
 CRONS = {
     "contacts": "ir_cron_hubspot_sync_contacts",
@@ -276,3 +278,34 @@ class TestWaitingForOdoo(SchedulerCase):
             store.linked(deals, deal, store.table("contacts")), [int(customer.hubspot_id)]
         )
         self.assertFalse(lead.hubspot_note)
+
+
+class TestSeveralCompanies(SchedulerCase):
+    def test_each_company_gets_its_turn_and_extra_runs_serve_only_unfinished_work(self):
+        other_sandbox = SandboxServer(host="127.0.0.1", port=0).start()
+        self.addCleanup(other_sandbox.stop)
+        other = self.env["res.company"].create({"name": "Small Portal Ltd"})
+        other.write(
+            {
+                "hubspot_access_token": TOKEN,
+                "hubspot_api_url": other_sandbox.url,
+                "hubspot_verified_api_url": other_sandbox.url,
+                "hubspot_token_verified": True,
+            }
+        )
+        self.env["ir.config_parameter"].set_param("hubspot_connector.page_size", 10)
+        # No time at all: each company does one page per run, then says what remains.
+        self.env["ir.config_parameter"].set_param("hubspot_connector.job_time_budget", 0)
+        for index in range(25):
+            self.hs_contact(email=f"big{index}@example.com")
+        other_sandbox.store.create_object("contacts", {"email": "small@example.com"})
+        self.make_due("contacts")
+        self.assertEqual(self.run_cron("contacts"), 3)  # the big portal: 10 + 10 + 5
+        # The small portal was served in the first run only, not in the extra ones.
+        small_searches = other_sandbox.stats()["by_endpoint"][
+            "POST /crm/v3/objects/contacts/search"
+        ]
+        self.assertEqual(small_searches, 1)
+        partners = self.env["res.partner"].with_context(active_test=False)
+        self.assertEqual(partners.search_count([("email", "=", "small@example.com")]), 1)
+        self.assertEqual(partners.search_count([("email", "like", "big%@example.com")]), 25)
