@@ -66,7 +66,11 @@ class HubspotJobState(models.Model):
 
     @api.model
     def _get(self, company, object_type, job):
-        """The state row, created on first use (concurrent creators meet the constraint)."""
+        """The state row, created on first use.
+
+        Two runs creating the same row at once: the second waits for the first
+        and raises a serialization failure, which its caller retries afresh.
+        """
         self.env.cr.execute(
             """
             INSERT INTO hubspot_job_state (company_id, object_type, job,
@@ -75,6 +79,7 @@ class HubspotJobState(models.Model):
             ON CONFLICT (company_id, object_type, job) DO NOTHING
             """,
             (company.id, object_type, job, self.env.uid, self.env.uid),
+            log_exceptions=False,
         )
         return self.sudo().search(
             [("company_id", "=", company.id), ("object_type", "=", object_type), ("job", "=", job)]

@@ -5,6 +5,7 @@ import time
 from datetime import datetime, timedelta
 
 import psycopg2
+from psycopg2.errors import TransactionRollbackError
 
 from odoo import api, fields, models, sql_db
 
@@ -353,13 +354,12 @@ class ResCompany(models.Model):
         again and found already synced are no work done.
         """
         States = self.env["hubspot.job.state"]
-        work = []
-        for company in self._hubspot_companies().filtered(lambda c: not c.hubspot_sync_paused):
-            for model_name in model_names:
-                records = self.env[model_name].with_company(company)
-                if records._hubspot_sync_enabled(company):
-                    state = States._get(company, records._hubspot_object_type, job)
-                    work.append((state, records))
+        try:
+            work = self._hubspot_job_work(job, model_names)
+        except TransactionRollbackError:
+            # Another run created the same state rows at the same moment: they exist now.
+            self._hubspot_rollback()
+            work = self._hubspot_job_work(job, model_names)
         self._hubspot_commit()
         if any(state.more_to_do for state, _records in work):
             # A run the scheduler added because some company had work left: the
@@ -381,6 +381,20 @@ class ResCompany(models.Model):
         self.env["ir.cron"]._notify_progress(
             done=max(done, 1) if remaining else done, remaining=remaining
         )
+
+    @api.model
+    def _hubspot_job_work(self, job, model_names):
+        """``(job state, records)`` of each company and object type the job serves."""
+        work = []
+        for company in self._hubspot_companies().filtered(lambda c: not c.hubspot_sync_paused):
+            for model_name in model_names:
+                records = self.env[model_name].with_company(company)
+                if records._hubspot_sync_enabled(company):
+                    state = self.env["hubspot.job.state"]._get(
+                        company, records._hubspot_object_type, job
+                    )
+                    work.append((state, records))
+        return work
 
     def _hubspot_run_state(self, state, records, deadline):
         """One company's run of one job for one object type; returns ``(done, finished)``.
