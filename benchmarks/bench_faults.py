@@ -1,11 +1,11 @@
 """Soak: nothing lost or duplicated under injected faults and a kill -9 of the queue job.
 
-    python benchmarks/bench_faults.py [--contacts 600] [--deals 120] [--new-partners 40]
-                                      [--new-deals 20] [--edited 0.2] [--waves 3] [--rounds 3]
-                                      [--fault-rate 0.1] [--timeout 2] [--page-size 10]
-                                      [--kill-after 3] [--max-minutes 20]
+    python benchmarks/bench_faults.py [--contacts 1000] [--deals 200] [--new-partners 50]
+                                      [--new-deals 25] [--edited 0.1] [--waves 4] [--rounds 3]
+                                      [--fault-rate 0.1] [--timeout 2] [--page-size 5]
+                                      [--kill-after 3] [--max-minutes 30] [--database hs_faults]
     python benchmarks/bench_faults.py --contacts 3000 --deals 600 --new-partners 100 \
-                                      --new-deals 50 --page-size 5   # the full soak
+                                      --new-deals 50   # the full soak
 
 Makes a fresh database ``hs_faults`` (or ``--database``; left for inspection) and a sandbox
 in a subprocess with HubSpot's Professional limits, seeded with generated contacts (some
@@ -70,7 +70,7 @@ odoo.tools.config.parse_config(["-c", sys.argv[1], "-d", sys.argv[2], "--logfile
 with Registry(sys.argv[2]).cursor() as cr:
     odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})["res.company"]._cron_hubspot_process_queue()
 """
-#: Batch writes: once the sandbox has seen one, the killed job is in the middle of its work.
+#: Batch writes: once the sandbox has seen some, the killed job is in the middle of its work.
 WRITES = tuple(
     f"POST /crm/v3/objects/{object_type}/batch/{action}"
     for object_type in ("contacts", "deals")
@@ -467,22 +467,22 @@ def report_problems(env):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--contacts", type=int, default=600)
-    parser.add_argument("--deals", type=int, default=120)
-    parser.add_argument("--new-partners", type=int, default=40)
-    parser.add_argument("--new-deals", type=int, default=20)
+    parser.add_argument("--contacts", type=int, default=1000)
+    parser.add_argument("--deals", type=int, default=200)
+    parser.add_argument("--new-partners", type=int, default=50, help="per wave")
+    parser.add_argument("--new-deals", type=int, default=25, help="per wave")
     parser.add_argument("--edited", type=float, default=0.1, help="share edited on each side")
     parser.add_argument("--fault-rate", type=float, default=0.1)
     parser.add_argument("--timeout", type=int, default=2, help="the client's request timeout")
     parser.add_argument(
-        "--page-size", type=int, default=10, help="records per commit once faults are on"
+        "--page-size", type=int, default=5, help="records per commit once faults are on"
     )
     parser.add_argument(
         "--kill-after", type=int, default=3, help="batch writes before the kill, times the wave"
     )
-    parser.add_argument("--waves", type=int, default=3, help="edits, kill, rounds with faults")
+    parser.add_argument("--waves", type=int, default=4, help="edits, kill, rounds with faults")
     parser.add_argument("--rounds", type=int, default=3, help="rounds of the jobs per wave")
-    parser.add_argument("--max-minutes", type=float, default=20)
+    parser.add_argument("--max-minutes", type=float, default=30)
     parser.add_argument("--database", default=DATABASE, help=f"a name starting with {DATABASE}")
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
