@@ -138,13 +138,23 @@ def report(title, count, read, first, meter, plain, later, push):
 
 def change_in_hubspot(sandbox, object_type, ids, properties):
     """What a HubSpot user does: edit records (through the API, not counted)."""
-    response = requests.post(
-        f"{sandbox.url}/crm/v3/objects/{object_type}/batch/update",
-        json={"inputs": [{"id": i, "properties": properties} for i in ids]},
-        headers={"Authorization": f"Bearer {TOKEN}"},
-        timeout=60,
-    )
-    response.raise_for_status()
+    update_in_hubspot(sandbox, object_type, [{"id": i, "properties": properties} for i in ids])
+
+
+def update_in_hubspot(sandbox, object_type, inputs, batch=100):
+    """Batch updates through the API; a 429 (the jobs share the portal's limit) waits."""
+    for start in range(0, len(inputs), batch):
+        for _try in range(30):
+            response = requests.post(
+                f"{sandbox.url}/crm/v3/objects/{object_type}/batch/update",
+                json={"inputs": inputs[start : start + batch]},
+                headers={"Authorization": f"Bearer {TOKEN}"},
+                timeout=60,
+            )
+            if response.status_code != 429:
+                break
+            time.sleep(1)
+        response.raise_for_status()
 
 
 def bench_contacts(env, sandbox, count):

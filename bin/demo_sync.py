@@ -16,8 +16,8 @@ import odoo
 from odoo.modules.registry import Registry
 
 
-def prepare_odoo_side(env, seed):
-    """A German company with users for the HubSpot owners, and its own partners and deals."""
+def prepare_company(env, seed):
+    """A German company (the sandbox's portal is in euros) with users for the HubSpot owners."""
     euro = env.ref("base.EUR")
     euro.active = True
     env.company.write({"currency_id": euro.id, "country_id": env.ref("base.de").id})
@@ -31,6 +31,11 @@ def prepare_odoo_side(env, seed):
                     "groups_id": [(4, env.ref("sales_team.group_sale_salesman").id)],
                 }
             )
+
+
+def prepare_odoo_side(env, seed):
+    """A German company with users for the HubSpot owners, and its own partners and deals."""
+    prepare_company(env, seed)
     emails = [c["properties"]["email"] for c in seed["contacts"] if c["properties"].get("email")]
     Partner = env["res.partner"]
     for email in emails[:10]:  # known already: linked by e-mail at the first sync

@@ -938,12 +938,15 @@ class HubspotSyncMixin(models.AbstractModel):
             return "review"
         if match:
             own = payload["properties"].get(self._hubspot_odoo_id_property)
+            made_here = own and own == self._hubspot_odoo_key(match.id)
             note = (
                 self.env._("Created from Odoo; linked again by its Odoo id.")
-                if own and own == self._hubspot_odoo_key(match.id)
+                if made_here
                 else self.env._("First link by e-mail.")
             )
             match._hubspot_link(company, payload["id"], note)
+            if made_here:
+                match._hubspot_agreed_at_creation(payload)
             match._hubspot_apply_remote(payload, company)
             return "linked"
         reason = self._hubspot_accept_new(payload, company)
@@ -952,6 +955,31 @@ class HubspotSyncMixin(models.AbstractModel):
             return "excluded"
         to_create.append(payload)
         return None
+
+    def _hubspot_agreed_at_creation(self, payload):
+        """Store what both sides agreed on for a record Odoo made whose link a crash lost.
+
+        HubSpot made it from Odoo's values of the time. When one side has not changed
+        since, that side still holds them: they are the snapshot, so a later edit on the
+        other side travels as any edit does, instead of being asked about as values that
+        differ at a first link. When both changed, or it cannot be told, it stays a first
+        link (a person decides what differs).
+        """
+        created = parse_hubspot_datetime(payload.get("createdAt"))
+        if not created:
+            return
+        if payload.get("updatedAt") == payload.get("createdAt"):
+            read = partial(self._hubspot_normalize, remote=payload["properties"], payload=payload)
+        elif self.hubspot_changed_at and self.hubspot_changed_at < created.replace(microsecond=0):
+            # Odoo's last change came before the second HubSpot made the record in.
+            read = partial(self._hubspot_read, base=None)
+        else:
+            return
+        snapshot = {}
+        for mapping in self._hubspot_mappings():
+            with suppress(HubspotValueError):
+                snapshot.update(read(mapping))
+        self.with_context(**IMPORT_CONTEXT).sudo().hubspot_synced_values = snapshot
 
     def _hubspot_is_unchanged(self, payload):
         """True when ``self`` already took exactly this version of the HubSpot object.

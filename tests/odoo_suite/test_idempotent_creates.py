@@ -4,7 +4,10 @@ Contacts, like deals, are created by upsert on a unique property holding the Odo
 a retry after a lost reply or a crash finds the contact it already made.
 """
 
+from datetime import datetime, timedelta
 from unittest.mock import patch
+
+from odoo import fields
 
 from odoo.addons.hubspot_connector.models.hubspot_sync_mixin import HubspotSyncMixin
 
@@ -87,3 +90,49 @@ class TestIdempotentContactCreates(HubspotCase):
         self.assertEqual(self.requests_to("POST", "/crm/v3/properties/contacts"), 1)
         definition = self.sandbox.store.table("contacts").properties["odoo_partner_id"]
         self.assertTrue(definition["hasUniqueValue"])
+
+    def crash_then_edit(self, edit):
+        """The queue job dies after HubSpot made the contact; a minute later one side edits
+        it, and the contacts job meets the contact before the queue job runs again."""
+        partner = self.new_partner("once@example.com")
+        partner.with_context(hubspot_import=True).hubspot_changed_at = (
+            fields.Datetime.now() - timedelta(minutes=1)
+        )
+        self.crash_after_the_request()
+        contact = self.hs_get("contacts", next(iter(self.sandbox.store.table("contacts").records)))
+        edit(partner, contact)
+        self.pull_contacts()
+        self.process_queue()
+        self.assert_one_contact_for_edited(partner)
+        return partner, self.hs_get("contacts", partner.hubspot_id)["properties"]
+
+    def assert_one_contact_for_edited(self, partner):
+        self.assertEqual(self.sandbox.store.count("contacts"), 1)
+        self.assertEqual(partner.hubspot_sync_state, "synced")
+        self.assertFalse(
+            self.env["hubspot.sync.issue"].search(
+                [("error_kind", "=", "differs_at_first_link"), ("state", "=", "open")]
+            )
+        )
+
+    def test_crash_then_edit_in_odoo_is_sent_when_a_pull_links_first(self):
+        def edit(partner, contact):
+            partner.city = "Wien"
+            partner.with_context(hubspot_import=True).hubspot_changed_at = (
+                fields.Datetime.now() + timedelta(minutes=1)
+            )
+
+        partner, props = self.crash_then_edit(edit)
+        self.assertEqual(partner.city, "Wien")
+        self.assertEqual(props["city"], "Wien")
+
+    def test_crash_then_edit_in_hubspot_is_taken_when_a_pull_links_first(self):
+        def edit(partner, contact):
+            created = datetime.fromisoformat(contact["createdAt"].replace("Z", "+00:00"))
+            self.sandbox.store.update_object(
+                "contacts", contact["id"], {"city": "Salzburg"}, created + timedelta(minutes=1)
+            )
+
+        partner, props = self.crash_then_edit(edit)
+        self.assertEqual(partner.city, "Salzburg")
+        self.assertEqual(props["city"], "Salzburg")
