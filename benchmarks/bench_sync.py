@@ -232,7 +232,7 @@ def bench_deals(env, sandbox, count, contacts):
             )
     env["hubspot.job.state"].search([("company_id", "=", company.id)]).unlink()
     env.cr.commit()
-    Company._cron_hubspot_sync_contacts()  # deals link to contacts (D6)
+    Company._cron_hubspot_sync_contacts()  # deals link to contacts
     with Meter(type(Lead)) as meter:
         first = run("first", sandbox, Company._cron_hubspot_sync_deals)
     leads = Lead.search([("hubspot_id", "!=", False)])

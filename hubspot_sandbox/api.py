@@ -2,8 +2,8 @@
 
 Handlers take a ``Request`` and return ``(status, body)`` (body None for 204) or raise
 ``ApiError``. They hold the store lock for the whole operation so a batch is all-or-nothing
-where HubSpot's is, and reads see a consistent state. Shapes follow docs/HUBSPOT_API.md and the
-models of HubSpot's Python SDK (v12), which must be able to parse every answer.
+where HubSpot's is, and reads see a consistent state. Shapes follow HubSpot's API
+documentation and the models of its Python SDK (v12), which must parse every answer.
 """
 
 import base64

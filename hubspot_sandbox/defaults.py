@@ -1,6 +1,6 @@
 """What a fresh sandbox portal holds: object types, standard properties, pipeline, owners.
 
-The values follow HubSpot's defaults as documented in docs/HUBSPOT_API.md (sections 2, 3.1-3.3).
+The values follow HubSpot's documented defaults (default properties, pipelines, stages).
 """
 
 from dataclasses import dataclass

@@ -1,4 +1,4 @@
-"""HubSpot's rate limits for private-app tokens (docs/HUBSPOT_API.md section 4).
+"""HubSpot's rate limits for private-app tokens.
 
 * a rolling window per token (default 190 requests per 10 s), reported in
   ``X-HubSpot-RateLimit-*`` headers on every non-search response;

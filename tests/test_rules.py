@@ -1,4 +1,4 @@
-"""Which way a value travels: every sync rule against base, Odoo and HubSpot (SPEC X3, C8)."""
+"""Which way a value travels: every sync rule against base, Odoo and HubSpot."""
 
 import pytest
 
@@ -22,7 +22,7 @@ def v(value):
         # one side changed since the last sync
         ("two_way", v("1"), v("1"), v("2"), False, TO_ODOO),
         ("two_way", v("1"), v("2"), v("1"), False, TO_HUBSPOT),
-        ("hubspot", v("1"), v("2"), v("1"), False, TO_HUBSPOT),  # C7: Odoo's choice goes out
+        ("hubspot", v("1"), v("2"), v("1"), False, TO_HUBSPOT),  # Odoo's lead status goes out
         ("odoo", v("1"), v("1"), v("2"), False, TO_ODOO),
         # both changed: the rule, or the most recent change for two-way fields
         ("two_way", v("1"), v("2"), v("3"), True, TO_HUBSPOT),

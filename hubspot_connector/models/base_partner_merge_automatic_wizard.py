@@ -5,7 +5,7 @@ class MergePartnerAutomatic(models.TransientModel):
     _inherit = "base.partner.merge.automatic.wizard"
 
     def _merge(self, partner_ids, dst_partner=None, extra_checks=True):
-        """Keep the HubSpot link on the partner that survives a merge (P4).
+        """Keep the HubSpot link on the partner that survives a merge.
 
         The surviving partner keeps its own link; if it has none it takes the
         link of a merged partner. Links are taken off the merged partners before

@@ -63,7 +63,7 @@ class CrmLead(models.Model):
         )
 
     def _hubspot_push_scope(self, company):
-        """Opportunities of a sales team mapped to one of the company's pipelines (D2)."""
+        """Opportunities of a sales team mapped to one of the company's pipelines."""
         teams = self._hubspot_pipelines(company).team_id
         return self.filtered(
             lambda lead: (
@@ -146,11 +146,11 @@ class CrmLead(models.Model):
         return payload["properties"].get("dealname") or payload["id"]
 
     # ------------------------------------------------------------------
-    # Merge (P4)
+    # Merge: the survivor keeps the link
     # ------------------------------------------------------------------
 
     def _merge_opportunity(self, user_id=False, team_id=False, auto_unlink=True, max_length=5):
-        """Keep the HubSpot link on the opportunity that survives a merge (P4).
+        """Keep the HubSpot link on the opportunity that survives a merge.
 
         The head keeps its own link, or takes the link of a merged one. Links are
         taken off first, so that the deletion of the merged opportunities is not
@@ -187,7 +187,7 @@ class CrmLead(models.Model):
         return head
 
     # ------------------------------------------------------------------
-    # Pipelines and stages (D3, D4)
+    # Pipelines and stages: automatic (1:1) or custom mapping
     # ------------------------------------------------------------------
 
     @api.model
@@ -210,7 +210,7 @@ class CrmLead(models.Model):
 
     @api.model
     def _hubspot_apply_automatic_stages(self, pipeline):
-        """Make the team's Odoo stages follow HubSpot's pipeline 1:1 (D3).
+        """Make the team's Odoo stages follow HubSpot's pipeline 1:1.
 
         Stages are created or renamed and ordered; the won stage is marked.
         Closed-lost has no stage: lost opportunities are archived with a reason,
@@ -243,7 +243,7 @@ class CrmLead(models.Model):
 
     @api.model
     def _hubspot_owner_emails(self):
-        """HubSpot owners' e-mails by owner id, read once per run and only if needed (D6)."""
+        """HubSpot owners' e-mails by owner id, read once per run and only if needed."""
         cache = self.env.context.get("hubspot_run")
         if not cache:
             return None
@@ -466,7 +466,7 @@ class CrmLead(models.Model):
             ) from error
 
     def _hubspot_read_owner(self, mapping, base):
-        """The HubSpot owner with the salesperson's e-mail (D6)."""
+        """The HubSpot owner with the salesperson's e-mail."""
         name = mapping.hubspot_properties[0]
         owners = self._hubspot_owner_emails()
         if owners is None:
@@ -579,7 +579,7 @@ class CrmLead(models.Model):
         }
 
     def _hubspot_write_deal_stage(self, mapping, remote, payload):
-        """Odoo stage, team, probability; closed-won is won, closed-lost is lost (D5)."""
+        """Odoo stage, team, probability; closed-won is won, closed-lost is lost."""
         pipeline_name, stage_name = mapping.hubspot_properties
         pipeline = self._hubspot_pipelines(self.env.company).filtered(
             lambda p: p.hubspot_id == remote[pipeline_name]

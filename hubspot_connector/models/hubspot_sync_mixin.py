@@ -371,7 +371,7 @@ class HubspotSyncMixin(models.AbstractModel):
         """Hook: a run for ``company`` is committed; its effects are visible to others."""
 
     def _hubspot_handle_local_removal(self, how):
-        """Apply the deletion policy to linked records archived or deleted in Odoo (P5).
+        """Apply the deletion policy to linked records archived or deleted in Odoo.
 
         HubSpot is never asked to delete: with the "archive" policy its record is
         archived (restorable there for 90 days) and the link removed; with the
@@ -668,7 +668,7 @@ class HubspotSyncMixin(models.AbstractModel):
         return result
 
     def _hubspot_log_overwrites(self, company, overwritten):
-        """Journal each Odoo value an import replaces, with what restores it (P6)."""
+        """Journal each Odoo value an import replaces, with what restores it."""
         journal = self.env["hubspot.sync.journal"]
         for mapping, local, remote in overwritten:
             field = mapping.odoo_field
@@ -1018,7 +1018,7 @@ class HubspotSyncMixin(models.AbstractModel):
 
     @api.model
     def _hubspot_follow_merge(self, payload, company, linked):
-        """Return the Odoo record of ``payload``, following merges made in HubSpot (P4).
+        """Return the Odoo record of ``payload``, following merges made in HubSpot.
 
         A record linked to the survivor keeps its link; otherwise the first one
         linked to an absorbed id takes the survivor's id. Any other record linked
@@ -1055,7 +1055,7 @@ class HubspotSyncMixin(models.AbstractModel):
         return survivor
 
     def _hubspot_link(self, company, hubspot_id, note):
-        """Link (or re-point) ``self`` to a HubSpot id, and journal it (P3)."""
+        """Link (or re-point) ``self`` to a HubSpot id, and journal it."""
         self.ensure_one()
         event = "link_moved" if self.hubspot_id else "link_created"
         self.env["hubspot.sync.journal"]._log(
@@ -1073,7 +1073,7 @@ class HubspotSyncMixin(models.AbstractModel):
         self._hubspot_after_link(company)
 
     def _hubspot_unlink(self, note):
-        """Remove the link of ``self``, keeping the record, and journal it (P3)."""
+        """Remove the link of ``self``, keeping the record, and journal it."""
         for record in self.filtered("hubspot_id"):
             self.env["hubspot.sync.journal"]._log(
                 record.hubspot_company_id,
@@ -1316,7 +1316,7 @@ class HubspotSyncMixin(models.AbstractModel):
 
     @api.model
     def _hubspot_handle_remote_removal(self, company, hubspot_ids):
-        """Apply the deletion policy to Odoo records whose HubSpot object is gone (P5).
+        """Apply the deletion policy to Odoo records whose HubSpot object is gone.
 
         With the default policy the record stays as it is and is marked
         excluded; with "archive" it is archived and unlinked. Never deleted.
@@ -1596,7 +1596,7 @@ class HubspotSyncMixin(models.AbstractModel):
         self.with_context(**IMPORT_CONTEXT).sudo().write(vals)
 
     def _hubspot_log_remote_overwrites(self, company, plan):
-        """Journal the HubSpot values a push replaces, so they can be traced (P6)."""
+        """Journal the HubSpot values a push replaces, so they can be traced."""
         for name, value in plan["push"].items():
             old = plan["snapshot"].get(name)
             if old and old != value:

@@ -129,7 +129,7 @@ class ResCompany(models.Model):
     # ------------------------------------------------------------------
 
     def _hubspot_verify_and_start(self):
-        """Verify the token; the first time it works, fetch metadata and start the jobs (S2)."""
+        """Verify the token; the first time it works, fetch metadata and start the jobs."""
         self.ensure_one()
         # A person waits for the answer: fail fast rather than retry for minutes.
         self._hubspot_client(verifying=True, max_tries=2, backoff_max=2.0).check_connection()
@@ -143,7 +143,7 @@ class ResCompany(models.Model):
             self.env.ref(f"hubspot_connector.{xmlid}").sudo()._trigger()
 
     def _hubspot_fetch_metadata(self):
-        """Read pipelines, stages, lead statuses and lifecycle stages from HubSpot (S5)."""
+        """Read pipelines, stages, lead statuses and lifecycle stages from HubSpot."""
         self.ensure_one()
         client = self._hubspot_client()
         counts = {}
@@ -302,7 +302,7 @@ class ResCompany(models.Model):
         return time.monotonic() >= deadline
 
     def _hubspot_commit(self):
-        """Make a finished batch durable, so that a later failure cannot undo it (S6).
+        """Make a finished batch durable, so that a later failure cannot undo it.
 
         Tests run inside one transaction that must not be committed: there a
         savepoint marks the commit point instead, so a failure still loses only

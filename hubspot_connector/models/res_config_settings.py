@@ -70,7 +70,7 @@ class ResConfigSettings(models.TransientModel):
 
     @api.depends("company_id")
     def _compute_hubspot_health(self):
-        """Sync health at a glance (X6): last runs and what waits for a person."""
+        """Sync health at a glance: last runs and what waits for a person."""
         for settings in self:
             company = settings.company_id
             issues = self.env["hubspot.sync.issue"].search(
@@ -122,7 +122,7 @@ class ResConfigSettings(models.TransientModel):
         super().set_values()
         company = self.company_id
         if company.sudo().hubspot_access_token and not company.hubspot_token_verified:
-            # Saving a new token verifies it and starts the sync (SPEC S2); a token
+            # Saving a new token verifies it and starts the sync; a token
             # that does not work is refused with HubSpot's reason.
             try:
                 company._hubspot_verify_and_start()
@@ -146,7 +146,7 @@ class ResConfigSettings(models.TransientModel):
         )
 
     def action_hubspot_fetch_options(self):
-        """Fetch pipelines, deal stages and lead-status options now (SPEC S5)."""
+        """Fetch pipelines, deal stages and lead-status options now."""
         self.ensure_one()
         try:
             counts = self.company_id._hubspot_fetch_metadata()

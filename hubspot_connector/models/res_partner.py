@@ -46,7 +46,7 @@ class ResPartner(models.Model):
         return company.hubspot_sync_contacts
 
     def _hubspot_push_scope(self, company):
-        """Partners with the company's contacts tag (SPEC C4), and not archived."""
+        """Partners with the company's contacts tag, and not archived."""
         category = company.hubspot_partner_category_id
         return self.filtered(
             lambda p: (
@@ -66,7 +66,7 @@ class ResPartner(models.Model):
 
     @api.model
     def _hubspot_accept_new(self, payload, company):
-        """The start date (C5) and lead-status filter (C6) decide what is imported."""
+        """The start date and the lead-status filter decide what is imported."""
         props = payload["properties"]
         since = company.hubspot_contacts_since
         created = parse_hubspot_datetime(props.get("createdate") or payload.get("createdAt"))
@@ -110,11 +110,11 @@ class ResPartner(models.Model):
 
     @api.model
     def _hubspot_find_matches(self, payloads, company):
-        """First link by e-mail only when exactly one partner has it (P1).
+        """First link by e-mail only when exactly one partner has it.
 
         One query per page; only a valid single address is matched. A partner
         already linked to another HubSpot contact is no free match: a duplicate
-        never takes over a link (P2), it goes to review with the other candidates.
+        never takes over a link (links are sticky), it goes to review with the other candidates.
         """
         emails = {}
         for payload in payloads:
@@ -149,7 +149,7 @@ class ResPartner(models.Model):
         return vals
 
     def _hubspot_link(self, company, hubspot_id, note):
-        """A partner linked to a HubSpot contact joins the contacts tag (C3)."""
+        """A partner linked to a HubSpot contact joins the contacts tag."""
         super()._hubspot_link(company, hubspot_id, note)
         category = company.hubspot_partner_category_id
         if category and category not in self.category_id:
@@ -167,7 +167,7 @@ class ResPartner(models.Model):
         return name or props.get("email") or payload["id"]
 
     def _hubspot_push_error(self, plan, error, company):
-        """A 409 on create links to the existing contact only when P1 allows it."""
+        """A 409 on create links to the existing contact only if one partner has its e-mail."""
         existing_id = getattr(error, "existing_id", None)
         if not existing_id:
             return False
@@ -240,7 +240,7 @@ class ResPartner(models.Model):
         return (self.country_id or self.env.company.country_id).code or None
 
     def _hubspot_format_phone(self, value, region):
-        """E.164 when the number parses for the known country (C9), else an error."""
+        """E.164 when the number parses for the known country, else an error."""
         if not value:
             return ""
         try:

@@ -1,4 +1,4 @@
-"""Contacts in both directions (SPEC C1-C9, X2, X3) against the sandbox."""
+"""Contacts in both directions, against the sandbox."""
 
 from datetime import date, datetime, timedelta
 
@@ -20,10 +20,10 @@ class TestContactsPull(HubspotCase):
         partner = self.partner_of(contact)
         self.assertEqual(partner.name, "Ada Lovelace")
         self.assertEqual(partner.email, "ada@example.com")
-        self.assertEqual(partner.phone, "+49301234567")  # C9: E.164, country known
+        self.assertEqual(partner.phone, "+49301234567")  # E.164, the country is known
         self.assertEqual(partner.country_id.code, "DE")
         self.assertEqual(partner.function, "Engineer")
-        self.assertIn(self.category, partner.category_id)  # C3
+        self.assertIn(self.category, partner.category_id)  # imported contacts join the contacts tag
         self.assertEqual(partner.hubspot_sync_state, "synced")
         self.assertTrue(self.journal(partner, "link_created"))
 
@@ -143,7 +143,7 @@ class TestContactsPush(HubspotCase):
         props = self.hs_get("contacts", partner.hubspot_id)["properties"]
         self.assertEqual((props["city"], props["zip"]), ("Lyon", "69001"))
 
-        untagged.category_id = self.category  # C4: tagging puts it in scope
+        untagged.category_id = self.category  # tagging puts it in scope
         self.process_queue()
         self.assertTrue(untagged.hubspot_id)
 
@@ -225,7 +225,7 @@ class TestConflicts(HubspotCase):
         self.process_queue()
         self.assertEqual(partner.phone, "+4930222")
         self.assertEqual(self.hs_get("contacts", contact["id"])["properties"]["phone"], "+4930222")
-        overwritten = self.journal(partner, "hubspot_overwritten")  # P6, the HubSpot side
+        overwritten = self.journal(partner, "hubspot_overwritten")  # the HubSpot side
         self.assertEqual((overwritten.old_value, overwritten.new_value), ("+4930333", "+4930222"))
 
     def test_x3_field_rules_odoo_wins_and_dont_sync(self):

@@ -1,4 +1,4 @@
-"""The traps of seed 003 (SPEC P1-P6) and a job that must not lose data (S4, S6, X6)."""
+"""The data-loss traps of two-way CRM syncs, and a job that must not lose data."""
 
 from unittest.mock import patch
 

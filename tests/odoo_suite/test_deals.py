@@ -1,4 +1,4 @@
-"""Deals and stage mapping both ways (SPEC D1-D6, S2, S5) against the sandbox."""
+"""Deals and stage mapping both ways, against the sandbox."""
 
 from .common import HubspotCase
 

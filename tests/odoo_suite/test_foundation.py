@@ -1,4 +1,4 @@
-"""The frame: fields, security, jobs, settings, neutralization (SPEC S1, S3, C3, C4, C7)."""
+"""The frame: fields, security, jobs, settings, neutralization."""
 
 import psycopg2
 
@@ -148,7 +148,7 @@ class TestFoundation(HubspotCase):
         self.assertFalse(self.company.hubspot_sync_deals)
         self.assertEqual(self.company.hubspot_stage_mapping_mode, "custom")
         self.assertTrue(self.company.hubspot_token_verified)
-        # S2: stages and lead statuses were fetched at once.
+        # Stages and lead statuses were fetched at once.
         self.assertIn("NEW", self.env["hubspot.lead.status"].search([]).mapped("value"))
         pipeline = self.env["hubspot.pipeline"].search([("company_id", "=", self.company.id)])
         self.assertIn("closedwon", pipeline.stage_mapping_ids.mapped("hubspot_stage_id"))
