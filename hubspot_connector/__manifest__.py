@@ -29,6 +29,4 @@
         "views/hubspot_menus.xml",
     ],
     "post_init_hook": "post_init_hook",
-    "installable": True,
-    "application": False,
 }

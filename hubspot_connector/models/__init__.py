@@ -16,5 +16,4 @@ from . import res_company
 from . import res_config_settings
 from . import res_partner
 from . import crm_lead
-from . import base_partner_merge_automatic_wizard
 from . import res_users

@@ -49,7 +49,7 @@ class HubspotFieldMapping(models.Model):
         help="HubSpot internal property name; several names separated by commas "
         "when one Odoo field holds them together (first and last name).",
     )
-    odoo_field = fields.Char(string="Odoo Field", required=True)
+    odoo_field = fields.Char(required=True)
     converter = fields.Selection(
         [
             ("char", "Text"),

@@ -33,7 +33,8 @@ class HubspotOptionMixin(models.AbstractModel):
 
         Cached: the ORM asks for it on every write of such a field.
         """
-        options = self.sudo().with_context(active_test=False).search([])
+        # All of them: a few dozen options make the selection list.
+        options = self.sudo().with_context(active_test=False).search([])  # pylint: disable=no-search-all
         return [(option.value, option.label) for option in options]
 
     @api.model

@@ -816,10 +816,9 @@ class HubspotSyncMixin(models.AbstractModel):
         if not self:
             return self
         self.env.flush_all()
-        try:
+        # When one of them changed meanwhile, find it one by one.
+        with suppress(TransactionRollbackError):
             return self._hubspot_lock_rows()
-        except TransactionRollbackError:
-            pass  # one of them changed meanwhile: find it, one by one
         free = self.browse()
         for record in self:
             with suppress(TransactionRollbackError):

@@ -119,7 +119,7 @@ class ResConfigSettings(models.TransientModel):
                 pipeline.team_id = settings.hubspot_default_team_id
 
     def set_values(self):
-        super().set_values()
+        result = super().set_values()
         company = self.company_id
         if company.sudo().hubspot_access_token and not company.hubspot_token_verified:
             # Saving a new token verifies it and starts the sync; a token
@@ -128,6 +128,7 @@ class ResConfigSettings(models.TransientModel):
                 company._hubspot_verify_and_start()
             except HubspotError as error:
                 raise UserError(company._hubspot_error_message(error)) from error
+        return result
 
     def action_hubspot_test_connection(self):
         """Check the saved token against HubSpot and say plainly what happened."""

@@ -150,15 +150,17 @@ class ResPartner(models.Model):
 
     def _hubspot_link(self, company, hubspot_id, note):
         """A partner linked to a HubSpot contact joins the contacts tag."""
-        super()._hubspot_link(company, hubspot_id, note)
+        result = super()._hubspot_link(company, hubspot_id, note)
         category = company.hubspot_partner_category_id
         if category and category not in self.category_id:
             self.with_context(hubspot_import=True).sudo().category_id = [(4, category.id)]
+        return result
 
     def _hubspot_after_link(self, company):
         """Deals waiting for these contacts, on either side, take them up now."""
-        super()._hubspot_after_link(company)
+        result = super()._hubspot_after_link(company)
         self.env["crm.lead"]._hubspot_contacts_linked(company, self)
+        return result
 
     @api.model
     def _hubspot_payload_label(self, payload):
@@ -339,7 +341,8 @@ class ResPartner(models.Model):
     def _hubspot_country_ids(self):
         """Country ids by lower-case ISO code and name: asked for every imported contact."""
         ids = {}
-        for country in self.env["res.country"].sudo().search([]):
+        # All of them (about 250), once per language: the cache serves every contact.
+        for country in self.env["res.country"].sudo().search([]):  # pylint: disable=no-search-all
             ids[country.name.lower()] = country.id
             ids[country.code.lower()] = country.id
         return ids

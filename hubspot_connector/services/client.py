@@ -10,7 +10,7 @@ import json
 import logging
 import random
 import time
-from contextlib import nullcontext
+from contextlib import nullcontext, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import parsedate_to_datetime
@@ -672,10 +672,8 @@ def _retry_after(response):
     value = response.headers.get("Retry-After")
     if value is None:
         return None
-    try:
+    with suppress(ValueError):  # not seconds: an HTTP date
         return max(float(value), 0.0)
-    except ValueError:
-        pass
     try:
         return max((parsedate_to_datetime(value) - datetime.now().astimezone()).total_seconds(), 0)
     except (TypeError, ValueError):
