@@ -102,7 +102,18 @@ def _batch_envelope(results, errors=(), started=None):
     return body
 
 
-def _inputs(req, limit=BATCH_LIMIT):
+def _require(body, names):
+    """HubSpot refuses a body lacking a required field (null counts as missing) as a whole."""
+    missing = [name for name in names if body.get(name) is None]
+    if missing:
+        raise validation_error(
+            f"Invalid input JSON: some of required attributes are not set [{', '.join(missing)}]",
+            context={"missing": missing},
+        )
+
+
+def _inputs(req, limit=BATCH_LIMIT, required=()):
+    """The batch's ``inputs``; each must carry the ``required`` fields HubSpot demands."""
     inputs = req.json_object().get("inputs")
     if not isinstance(inputs, list):
         raise validation_error("inputs must be a list")
@@ -113,6 +124,8 @@ def _inputs(req, limit=BATCH_LIMIT):
         )
     if not all(isinstance(i, dict) for i in inputs):
         raise validation_error("Each input must be an object")
+    for item in inputs:
+        _require(item, required)
     return inputs
 
 
@@ -191,8 +204,9 @@ def create_object(req):
     store = req.store
     table = store.table(req.params["type"])
     body = req.json_object()
+    _require(body, ("properties",))  # associations are optional
     with store.lock:
-        changes = store.prepare(table, None, body.get("properties") or {})
+        changes = store.prepare(table, None, body["properties"])
         links = _creation_links(store, table, body.get("associations"))
         record = store.insert(table, changes)
         for other, target in links:
@@ -250,9 +264,10 @@ def merge_objects(req):
     store = req.store
     table = store.table(req.params["type"])
     body = req.json_object()
+    _require(body, ("primaryObjectId", "objectIdToMerge"))
     with store.lock:
-        primary = _live(store, table, body.get("primaryObjectId", ""))
-        other = _live(store, table, body.get("objectIdToMerge", ""))
+        primary = _live(store, table, body["primaryObjectId"])
+        other = _live(store, table, body["objectIdToMerge"])
         return 200, store.render(table, store.merge(table, primary, other), full=True)
 
 
@@ -275,16 +290,16 @@ def search_objects(req):
 def batch_read(req):
     store = req.store
     table = store.table(req.params["type"])
-    inputs = _inputs(req)
+    inputs = _inputs(req, required=("id",))
     body = req.json_object()
     id_property = body.get("idProperty")
     archived = req.flag("archived")
     with store.lock:
         results, missing, seen = [], [], set()
         for item in inputs:
-            record = store.find(table, item.get("id", ""), id_property, archived)
+            record = store.find(table, item["id"], id_property, archived)
             if record is None:
-                missing.append(item.get("id"))
+                missing.append(item["id"])
             elif record.id not in seen:
                 seen.add(record.id)
                 results.append(store.render(table, record, body.get("properties") or []))
@@ -294,17 +309,17 @@ def batch_read(req):
 
 def batch_create(req):
     def plan(store, table, item):
-        return None, store.prepare(table, None, item.get("properties") or {})
+        return None, store.prepare(table, None, item["properties"])
 
     return _batch_write(req, plan, success_status=201)
 
 
 def batch_update(req):
     def plan(store, table, item):
-        record = store.find(table, item.get("id", ""), item.get("idProperty"))
+        record = store.find(table, item["id"], item.get("idProperty"))
         if record is None:
-            raise _missing_objects_error(table, [item.get("id")])
-        return record, store.prepare(table, record, item.get("properties") or {})
+            raise _missing_objects_error(table, [item["id"]])
+        return record, store.prepare(table, record, item["properties"])
 
     return _batch_write(req, plan, check_ids=True)
 
@@ -314,10 +329,10 @@ def batch_upsert(req):
         id_property = item.get("idProperty")
         if id_property not in table.unique:
             raise non_unique_property(table, id_property or "hs_object_id")
-        record = store.find(table, item.get("id", ""), id_property)
-        properties = dict(item.get("properties") or {})
+        record = store.find(table, item["id"], id_property)
+        properties = dict(item["properties"])
         if record is None:
-            properties[id_property] = item.get("id", "")
+            properties[id_property] = item["id"]
         return record, store.prepare(table, record, properties)
 
     return _batch_write(req, plan, check_ids=True, upsert=True)
@@ -332,7 +347,7 @@ def _batch_write(req, plan, success_status=200, check_ids=False, upsert=False):
     """
     store = req.store
     table = store.table(req.params["type"])
-    inputs = _inputs(req)
+    inputs = _inputs(req, required=("id", "properties") if check_ids else ("properties",))
     started = now_ms()
     if check_ids:
         _reject_duplicate_ids(inputs)
@@ -393,10 +408,10 @@ def _reject_shared_unique_values(table, plans):
 def batch_archive(req):
     store = req.store
     table = store.table(req.params["type"])
-    inputs = _inputs(req)
+    inputs = _inputs(req, required=("id",))
     with store.lock:
         for item in inputs:
-            record = store.find(table, item.get("id", ""))
+            record = store.find(table, item["id"])
             if record is not None:
                 store.archive(table, record)
     return 204, None
@@ -583,41 +598,41 @@ def _associated(store, from_table, record, to_table):
 def associations_batch_read(req):
     store = req.store
     from_table, to_table = store.link_pair(req.params["type"], req.params["to"])
-    inputs = _inputs(req, ASSOCIATION_READ_LIMIT)
+    inputs = _inputs(req, ASSOCIATION_READ_LIMIT, required=("id",))
     results, errors = [], []
     with store.lock:
         for item in inputs:
-            record = store.find(from_table, item.get("id", ""))
+            record = store.find(from_table, item["id"])
             associated = _associated(store, from_table, record, to_table) if record else []
             if associated:
                 results.append({"from": {"id": str(record.id)}, "to": associated})
                 continue
             message = (
                 f"No {to_table.type.singular} is associated with "
-                f"{from_table.type.singular} {item.get('id')}."
+                f"{from_table.type.singular} {item['id']}."
             )
             error = ApiError(
                 404,
                 "OBJECT_NOT_FOUND",
                 message,
-                context={"fromObjectId": [str(item.get("id"))]},
+                context={"fromObjectId": [str(item["id"])]},
                 sub_category="crm.associations.NO_ASSOCIATIONS_FOUND",
             )
             errors.append(error.batch_error())
     return (207 if errors else 200), _batch_envelope(results, errors)
 
 
-def _association_batch(req, build, success_status):
+def _association_batch(req, build, success_status, required):
     """Shared loop of batch create and associate/default: link each pair, collect results."""
     store = req.store
     from_table, to_table = store.link_pair(req.params["type"], req.params["to"])
-    inputs = _inputs(req, ASSOCIATION_WRITE_LIMIT)
+    inputs = _inputs(req, ASSOCIATION_WRITE_LIMIT, required)
     results, errors = [], []
     with store.lock:
         for item in inputs:
             _check_specs(from_table, to_table, item.get("types"))
-            from_id = (item.get("from") or {}).get("id", "")
-            to_id = (item.get("to") or {}).get("id", "")
+            from_id = item["from"].get("id", "")
+            to_id = item["to"].get("id", "")
             try:
                 source, target = _pair_records(store, from_table, to_table, from_id, to_id)
             except ApiError as error:
@@ -629,21 +644,21 @@ def _association_batch(req, build, success_status):
 
 
 def associations_batch_create(req):
-    return _association_batch(req, _labels_pair, 201)
+    return _association_batch(req, _labels_pair, 201, ("from", "to", "types"))
 
 
 def associations_batch_default(req):
-    return _association_batch(req, _default_association, 200)
+    return _association_batch(req, _default_association, 200, ("from", "to"))
 
 
 def associations_batch_archive(req):
     store = req.store
     from_table, to_table = store.link_pair(req.params["type"], req.params["to"])
-    inputs = _inputs(req, ASSOCIATION_WRITE_LIMIT)
+    inputs = _inputs(req, ASSOCIATION_WRITE_LIMIT, required=("from", "to"))
     with store.lock:
         for item in inputs:
-            source = parse_id((item.get("from") or {}).get("id", ""))
-            for target in item.get("to") or []:
+            source = parse_id(item["from"].get("id", ""))
+            for target in item["to"]:
                 store.link(from_table, source, to_table, parse_id(target.get("id", "")), False)
     return 204, None
 

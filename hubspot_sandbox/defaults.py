@@ -249,6 +249,14 @@ def deal_properties():
                 [("newbusiness", "New Business"), ("existingbusiness", "Existing Business")]
             ),
         ),
+        property_definition(
+            "hs_priority",
+            "Priority",
+            "enumeration",
+            "select",
+            group,
+            options=_options([("low", "Low"), ("medium", "Medium"), ("high", "High")]),
+        ),
         property_definition("description", "Deal Description", "string", "textarea", group),
         property_definition(
             "closed_lost_reason", "Closed Lost Reason", "string", "textarea", group

@@ -22,6 +22,22 @@ FIRST_ID = 10001
 # Read-only properties computed from the record or the deal stage rather than stored.
 DEAL_STAGE_PROPERTIES = ("hs_deal_stage_probability", "hs_is_closed", "hs_is_closed_won")
 HOME_AMOUNT_PROPERTY = "amount_in_home_currency"
+# The property types and field types HubSpot accepts when a property is created.
+PROPERTY_TYPES = ("bool", "date", "datetime", "enumeration", "number", "phone_number", "string")
+FIELD_TYPES = (
+    "booleancheckbox",
+    "calculation_equation",
+    "checkbox",
+    "date",
+    "file",
+    "html",
+    "number",
+    "phonenumber",
+    "radio",
+    "select",
+    "text",
+    "textarea",
+)
 
 
 class Record:
@@ -451,8 +467,10 @@ class Store:
         name = body["name"]
         if name in table.properties:
             raise ApiError(409, "OBJECT_ALREADY_EXISTS", f"Property named '{name}' already exists.")
-        if body["type"] not in ("string", "number", "date", "datetime", "enumeration", "bool"):
+        if body["type"] not in PROPERTY_TYPES:
             raise validation_error(f"Invalid property type {body['type']}")
+        if body["fieldType"] not in FIELD_TYPES:
+            raise validation_error(f"Invalid property fieldType {body['fieldType']}")
         definition = defaults.property_definition(
             name,
             body["label"],

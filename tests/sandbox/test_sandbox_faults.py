@@ -61,7 +61,7 @@ def test_slow_answers_normally_after_a_delay(sandbox, http):
 
 def test_rules_match_by_prefix_method_and_count(sandbox, http):
     sandbox.set_faults(rules=[rule("500", path="/crm/v3/objects", method="GET", count=2)])
-    assert http.post(CONTACTS, json={}).status_code == 201  # other method
+    assert http.post(CONTACTS, json={"properties": {}}).status_code == 201  # other method
     statuses = [http.get(CONTACTS).status_code for _ in range(3)]
     assert statuses == [500, 500, 200]
 
