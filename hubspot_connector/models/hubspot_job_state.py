@@ -5,6 +5,8 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 
+from odoo.addons.base.models.ir_cron import _intervalTypes
+
 _logger = logging.getLogger(__name__)
 
 JOBS = [
@@ -85,7 +87,7 @@ class HubspotJobState(models.Model):
             [("company_id", "=", company.id), ("object_type", "=", object_type), ("job", "=", job)]
         )
 
-    def _is_due(self, interval):
+    def _is_due(self, cron):
         """Whether an extra run of the job, made because some company had work
         left, serves this company too: only when it has work left itself or is
         due anyway, so one big portal costs the others nothing.
@@ -93,8 +95,9 @@ class HubspotJobState(models.Model):
         self.ensure_one()
         if self.more_to_do or not self.last_run_at:
             return True
-        # A little slack: the scheduler's next call is never exactly on time.
-        return self.last_run_at <= fields.Datetime.now() - interval * 0.9
+        interval = _intervalTypes[cron.interval_type](cron.interval_number)
+        # A minute's slack: the scheduler's next call is never exactly on time.
+        return self.last_run_at <= fields.Datetime.now() - interval + timedelta(minutes=1)
 
     @contextmanager
     def _lock(self):
@@ -160,9 +163,3 @@ class HubspotJobState(models.Model):
             f"{self.object_type.title()}: {dict(JOBS)[self.job]} "
             f"({fields.Datetime.to_string(self.last_run_at)} UTC): {'; '.join(steps) or '-'}"
         )
-
-    @api.model
-    def _interval(self, cron_xmlid):
-        cron = self.env.ref(cron_xmlid).sudo()
-        units = {"minutes": 60, "hours": 3600, "days": 86400, "weeks": 604800, "months": 2592000}
-        return timedelta(seconds=cron.interval_number * units[cron.interval_type])

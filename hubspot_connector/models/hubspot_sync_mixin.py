@@ -329,7 +329,7 @@ class HubspotSyncMixin(models.AbstractModel):
         options fetched), never on a timer. Records holding HubSpot values they
         could not take are read again from HubSpot; records whose own value could
         not be sent are pushed again. ``values`` narrows it to records waiting
-        for one of these HubSpot values: ``{property: set of values}``.
+        for one of these HubSpot values: ``{property: set of values, or None for any}``.
         """
         records = self._hubspot_waiting_records(company)
         if values is not None:
@@ -791,20 +791,20 @@ class HubspotSyncMixin(models.AbstractModel):
         Their rows are locked for this transaction otherwise, so that importing
         them can neither wait for a person editing them nor fail on their edit.
         """
-        records = self.browse([r.id for r in linked.values()] + [m[0].id for m in matches.values()])
-        held = records - records._hubspot_lock_free()
-        if not held:
-            return []
         absorbed = {}
         for old_id, new_id in merged_ids.items():
             absorbed.setdefault(new_id, []).append(old_id)
-        busy = []
+        written = {}  # HubSpot id: the Odoo records importing it writes
         for payload in payloads:
-            ids = [payload["id"], *absorbed.get(payload["id"], [])]
-            mine = [linked.get(i) for i in ids] + [(matches.get(payload["id"]) or [None])[0]]
-            if any(record and record in held for record in mine):
-                busy.append(payload["id"])
-        return busy
+            record = linked.get(payload["id"])
+            if record and record._hubspot_is_unchanged(payload):
+                record = None  # a version already taken writes nothing
+            candidates = [record, *(linked.get(i) for i in absorbed.get(payload["id"], []))]
+            candidates.append((matches.get(payload["id"]) or [None])[0])
+            written[payload["id"]] = [r for r in candidates if r]
+        records = self.browse({r.id for rs in written.values() for r in rs})
+        held = records - records._hubspot_lock_free()
+        return [hid for hid, rs in written.items() if any(r in held for r in rs)]
 
     def _hubspot_lock_free(self):
         """Lock the rows of ``self`` for this transaction, leaving out those in use.
@@ -1286,28 +1286,13 @@ class HubspotSyncMixin(models.AbstractModel):
             entries = queue._claim(company, "fetch", self._name, company._hubspot_page_size())
             if not entries:
                 break
-            hubspot_ids = entries.mapped("hubspot_id")
-            result = client.batch_read(
-                self._hubspot_object_type, hubspot_ids, self._hubspot_properties()
-            )
-            # Two requested ids merged into one record answer with the same record.
-            found = list({obj["id"]: obj for obj in result.results.values()}.values())
-            gone = {
-                hubspot_ids[i] for i, e in result.errors.items() if isinstance(e, HubspotNotFound)
-            }
-            unread = {
-                hubspot_ids[i]: str(e)
-                for i, e in result.errors.items()
-                if not isinstance(e, HubspotNotFound)
-            }
+            found, gone, unread = self._hubspot_read_by_ids(entries.mapped("hubspot_id"), client)
             # Done with the entries first: a record that still fails queues a new one.
             for entry in entries.filtered(lambda e, unread=unread: e.hubspot_id in unread):
                 entry._mark_failed(unread[entry.hubspot_id])
             entries.filtered(lambda e, unread=unread: e.hubspot_id not in unread).unlink()
             refetch = self.with_context(hubspot_refetch=True)
-            refetch._hubspot_enrich(found, company, client)
-            stats = refetch._sync_hubspot2odoo(found, company)
-            self._hubspot_handle_remote_removal(company, gone)
+            stats = refetch._hubspot_apply_read(found, gone, company, client)
             for key, count in stats.items():
                 totals[key] = totals.get(key, 0) + count
             company._hubspot_commit()
@@ -1405,28 +1390,43 @@ class HubspotSyncMixin(models.AbstractModel):
         linked = self.filtered(lambda r: r.hubspot_id and r.hubspot_company_id == company)
         if not linked:
             return {}
-        hubspot_ids = linked.mapped("hubspot_id")
-        result = client.batch_read(
-            self._hubspot_object_type, hubspot_ids, self._hubspot_properties()
-        )
         by_hubspot_id = {record.hubspot_id: record for record in linked}
-        # Two requested ids merged into one record answer with the same record; a
-        # version already taken has nothing new for Odoo (the push sends Odoo's change).
+        found, gone, unread = self._hubspot_read_by_ids(list(by_hubspot_id), client)
+        # A version already taken has nothing new for Odoo (the push sends Odoo's change).
         found = [
             obj
-            for obj in {obj["id"]: obj for obj in result.results.values()}.values()
+            for obj in found
             if obj["id"] not in by_hubspot_id
             or (by_hubspot_id[obj["id"]].hubspot_synced_values or {}).get(VERSION_KEY)
             != obj.get("updatedAt")
         ]
+        self._hubspot_apply_read(found, gone, company, client)
+        return {by_hubspot_id[hid].id: error for hid, error in unread.items()}
+
+    @api.model
+    def _hubspot_read_by_ids(self, hubspot_ids, client):
+        """Read HubSpot objects by id, 100 per request: ``(found, gone, unread)``.
+
+        ``gone``: ids HubSpot no longer has; ``unread``: ``{id: error}`` of the
+        others it did not answer for.
+        """
+        result = client.batch_read(
+            self._hubspot_object_type, hubspot_ids, self._hubspot_properties()
+        )
+        # Two requested ids merged into one record answer with the same record.
+        found = list({obj["id"]: obj for obj in result.results.values()}.values())
         errors = {hubspot_ids[index]: error for index, error in result.errors.items()}
         gone = [hid for hid, error in errors.items() if isinstance(error, HubspotNotFound)]
+        unread = {hid: str(error) for hid, error in errors.items() if hid not in gone}
+        return found, gone, unread
+
+    @api.model
+    def _hubspot_apply_read(self, found, gone, company, client):
+        """Apply objects read by id to Odoo; those gone take the deletion policy."""
         self._hubspot_enrich(found, company, client)
-        self._sync_hubspot2odoo(found, company)
+        stats = self._sync_hubspot2odoo(found, company)
         self._hubspot_handle_remote_removal(company, gone)
-        return {
-            by_hubspot_id[hid].id: str(error) for hid, error in errors.items() if hid not in gone
-        }
+        return stats
 
     def _sync_odoo2hubspot(self, company, client):
         """Push ``self`` to HubSpot: batch create the new, batch update the linked.

@@ -172,10 +172,10 @@ class ResCompany(models.Model):
         self._hubspot_reevaluate_waiting()
         return counts
 
-    def _hubspot_reevaluate_waiting(self, models=("res.partner", "crm.lead")):
+    def _hubspot_reevaluate_waiting(self):
         """Take up records and new HubSpot objects waiting for a change in Odoo."""
         self.ensure_one()
-        for model in models:
+        for model in ("res.partner", "crm.lead"):
             self.env[model]._hubspot_reevaluate_waiting(self)
         self.env["hubspot.sync.issue"].sudo().search(
             [
@@ -353,7 +353,6 @@ class ResCompany(models.Model):
         stopped at its budget with work left (``remaining``); versions read
         again and found already synced are no work done.
         """
-        States = self.env["hubspot.job.state"]
         try:
             work = self._hubspot_job_work(job, model_names)
         except TransactionRollbackError:
@@ -364,9 +363,15 @@ class ResCompany(models.Model):
         if any(state.more_to_do for state, _records in work):
             # A run the scheduler added because some company had work left: the
             # companies served within the interval wait for their next turn.
-            interval = States._interval(f"hubspot_connector.{cron_xmlid}")
-            work = [(state, records) for state, records in work if state._is_due(interval)]
-        work.sort(key=lambda item: (item[0].last_run_at or datetime.min, item[0].id))
+            cron = self.env.ref(f"hubspot_connector.{cron_xmlid}").sudo()
+            work = [(state, records) for state, records in work if state._is_due(cron)]
+        # Least recently served company first; within one, the job's own order
+        # (contacts before deals, which link to them): sort is stable.
+        turn = {}
+        for state, _records in work:
+            last = state.last_run_at or datetime.min
+            turn[state.company_id] = min(turn.get(state.company_id, last), last)
+        work.sort(key=lambda item: turn[item[0].company_id])
         deadline = self._hubspot_deadline()
         done = remaining = 0
         for index, (state, records) in enumerate(work):
