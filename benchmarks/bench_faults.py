@@ -60,7 +60,11 @@ from hubspot_sandbox.demo_data import generate  # noqa: E402
 from hubspot_sandbox.faults import FaultInjector  # noqa: E402
 
 DATABASE = "hs_faults"
-JOBS = ("_cron_hubspot_sync_contacts", "_cron_hubspot_sync_deals", "_cron_hubspot_process_queue")
+JOBS = (
+    lambda runner: runner._cron_hubspot_pull("contacts"),
+    lambda runner: runner._cron_hubspot_pull("deals"),
+    lambda runner: runner._cron_hubspot_push(),
+)
 #: The queue job alone, in a process of its own that the soak kills.
 RUN_QUEUE = """
 import sys
@@ -68,7 +72,7 @@ import odoo
 from odoo.modules.registry import Registry
 odoo.tools.config.parse_config(["-c", sys.argv[1], "-d", sys.argv[2], "--logfile", sys.argv[3]])
 with Registry(sys.argv[2]).cursor() as cr:
-    odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})["res.company"]._cron_hubspot_process_queue()
+    odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})["hubspot.job.runner"]._cron_hubspot_push()
 """
 #: Batch writes: once the sandbox has seen some, the killed job is in the middle of its work.
 WRITES = tuple(
@@ -91,7 +95,7 @@ def run_jobs(registry, jobs=JOBS):
     """One round of the jobs, each in a cursor of its own, as the scheduler runs them."""
     for job in jobs:
         with registry.cursor() as cr:
-            getattr(environment(cr)["res.company"], job)()
+            job(environment(cr)["hubspot.job.runner"])
 
 
 def queue_left(registry):

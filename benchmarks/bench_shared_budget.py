@@ -56,7 +56,9 @@ def sync(url, args, connect, start_at):
     client = HubspotClient(TOKEN, url, **settings)
     time.sleep(max(start_at - time.time(), 0))
     ids = []
-    for record in client.iter_modified_since("contacts", None, ["email"]):
+    for record in client.iter_modified_since(
+        "contacts", None, ["email"], modified_property="lastmodifieddate"
+    ):
         ids.append(record["id"])
         if len(ids) == BATCH_SIZE:
             client.batch_read("contacts", ids, PROPERTIES)

@@ -74,10 +74,10 @@ def prepare_odoo_side(env, seed):
 
 
 def run_jobs(env):
-    Company = env["res.company"]
-    Company._cron_hubspot_sync_contacts()
-    Company._cron_hubspot_sync_deals()
-    Company._cron_hubspot_process_queue()
+    runner = env["hubspot.job.runner"]
+    runner._cron_hubspot_pull("contacts")
+    runner._cron_hubspot_pull("deals")
+    runner._cron_hubspot_push()
 
 
 def summary(env, sandbox_stats, seed):

@@ -27,22 +27,21 @@ FIRST_LINK_CHOICES = [
 class HubspotFieldMapping(models.Model):
     """How one HubSpot property (or a group of them) maps to one Odoo field.
 
-    ``converter`` names a pair of methods on the synced model,
-    ``_hubspot_read_<converter>`` (Odoo to HubSpot) and
-    ``_hubspot_write_<converter>`` (HubSpot to Odoo), so that another addon can
-    add a mapping with a record and a converter with two methods, and change a
-    default rule without copying code.
+    Mappings are keyed by HubSpot object type, so two types synced with one
+    Odoo model (contacts and companies on partners) keep rules of their own.
+    ``converter`` names a pair of methods on the type's binding model,
+    ``_odoo2hubspot_<converter>`` and ``_hubspot2odoo_<converter>``, so that
+    another addon can add a mapping with a record and a converter with two
+    methods, and change a default rule without copying code.
     """
 
     _name = "hubspot.field.mapping"
     _inherit = "hubspot.cache.mixin"
     _description = "HubSpot Field Mapping"
-    _order = "model_name, sequence, id"
+    _order = "object_type, sequence, id"
 
-    model_name = fields.Selection(
-        [("res.partner", "Contact"), ("crm.lead", "Deal")],
-        string="Odoo Model",
-        required=True,
+    object_type = fields.Selection(
+        selection="_selection_object_type", string="Object", required=True
     )
     hubspot_property = fields.Char(
         required=True,
@@ -50,25 +49,7 @@ class HubspotFieldMapping(models.Model):
         "when one Odoo field holds them together (first and last name).",
     )
     odoo_field = fields.Char(required=True)
-    converter = fields.Selection(
-        [
-            ("char", "Text"),
-            ("email", "E-mail"),
-            ("phone", "Phone number"),
-            ("person_name", "First and last name"),
-            ("company_name", "Company name"),
-            ("country", "Country (ISO code)"),
-            ("state", "State"),
-            ("option", "HubSpot option"),
-            ("amount", "Amount"),
-            ("date", "Date"),
-            ("owner", "Owner (by e-mail)"),
-            ("deal_stage", "Pipeline and stage"),
-            ("deal_contact", "Associated contact"),
-        ],
-        required=True,
-        default="char",
-    )
+    converter = fields.Selection(selection="_selection_converter", required=True, default="char")
     rule = fields.Selection(SYNC_RULES, required=True, default="two_way")
     first_link = fields.Selection(
         FIRST_LINK_CHOICES,
@@ -84,49 +65,65 @@ class HubspotFieldMapping(models.Model):
 
     _sql_constraints = [
         (
-            "model_property_uniq",
-            "unique(model_name, hubspot_property)",
-            "A HubSpot property is mapped once per model.",
+            "object_property_uniq",
+            "unique(object_type, hubspot_property)",
+            "A HubSpot property is mapped once per object type.",
         ),
     ]
 
-    @api.constrains("model_name", "odoo_field", "converter")
+    @api.model
+    def _selection_object_type(self):
+        return self.env["hubspot.binding"]._hubspot_type_selection()
+
+    @api.model
+    def _selection_converter(self):
+        """The generic converters, then those each object type adds."""
+        converters = {"char": "Text", "option": "HubSpot option"}
+        for binding in self.env["hubspot.binding"]._hubspot_types().values():
+            converters.update(binding._hubspot_converters)
+        return list(converters.items())
+
+    @api.constrains("object_type", "odoo_field", "converter")
     def _check_odoo_field(self):
+        types = self.env["hubspot.binding"]._hubspot_types()
         for mapping in self:
-            model = self.env[mapping.model_name]
-            if mapping.odoo_field not in model._fields:
+            binding = types[mapping.object_type]
+            odoo_model = binding._odoo_model()
+            if mapping.odoo_field not in odoo_model._fields:
                 raise ValidationError(
                     self.env._(
                         "%(model)s has no field %(field)s.",
-                        model=mapping.model_name,
+                        model=odoo_model._name,
                         field=mapping.odoo_field,
                     )
                 )
-            if not hasattr(model, f"_hubspot_read_{mapping.converter}"):
+            if not hasattr(binding, f"_odoo2hubspot_{mapping.converter}"):
                 raise ValidationError(
                     self.env._(
-                        "%(model)s cannot convert %(converter)s values.",
-                        model=mapping.model_name,
+                        "HubSpot %(type)s cannot convert %(converter)s values.",
+                        type=mapping.object_type,
                         converter=mapping.converter,
                     )
                 )
 
     @api.model
-    @tools.ormcache("model_name")
-    def _specs(self, model_name):
-        """Active mappings of a model, in order, as ``MappingSpec`` values."""
+    @tools.ormcache("object_type")
+    def _specs(self, object_type):
+        """Active mappings of an object type, in order, as ``MappingSpec`` values."""
         return tuple(
             MappingSpec(
                 m.id, m.converter, tuple(m.hubspot_properties), m.odoo_field, m.rule, m.first_link
             )
-            for m in self.search([("model_name", "=", model_name)])
+            for m in self.search([("object_type", "=", object_type)])
         )
 
     @api.model
-    @tools.ormcache("model_name")
-    def _synced_fields(self, model_name):
+    @tools.ormcache("object_type")
+    def _synced_fields(self, object_type):
         """Odoo fields whose change must be sent, cached: write() asks on every edit."""
-        return frozenset(spec.odoo_field for spec in self._specs(model_name) if spec.rule != "none")
+        return frozenset(
+            spec.odoo_field for spec in self._specs(object_type) if spec.rule != "none"
+        )
 
     @property
     def hubspot_properties(self):

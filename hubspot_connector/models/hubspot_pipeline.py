@@ -52,7 +52,7 @@ class HubspotPipeline(models.Model):
             for pipeline in self.filtered(
                 lambda p: p.company_id.hubspot_stage_mapping_mode == "automatic"
             ):
-                self.env["crm.lead"].sudo()._hubspot_apply_automatic_stages(pipeline.sudo())
+                self.env["hubspot.deal.stage"].sudo()._apply_automatic_stages(pipeline.sudo())
             for company in self.company_id:
                 self.env["hubspot.sync.issue"]._retry_left_out(company)
         return result

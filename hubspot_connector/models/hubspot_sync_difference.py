@@ -1,7 +1,7 @@
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 
-from .hubspot_sync_mixin import IMPORT_CONTEXT, HubspotValueError
+from .hubspot_common import IMPORT_CONTEXT, HubspotValueError
 
 
 class HubspotSyncDifference(models.Model):
@@ -46,46 +46,48 @@ class HubspotSyncDifference(models.Model):
             for mapping, local, remote in differences
         ]
 
-    def _record_and_mapping(self):
+    def _binding_and_mapping(self):
         self.ensure_one()
         issue = self.issue_id
-        record = issue.lead_id or issue.partner_id
-        if not record.hubspot_id or record.hubspot_id != issue.hubspot_id:
+        binding_model = self.env["hubspot.binding"]._hubspot_types()[issue.object_type]
+        binding = binding_model._hubspot_linked(issue.company_id, [issue.hubspot_id]).get(
+            issue.hubspot_id
+        )
+        if not binding or binding.odoo_id != (issue.lead_id or issue.partner_id):
             raise UserError(self.env._("The Odoo record is no longer linked to this HubSpot one."))
-        mapping = next((m for m in record._hubspot_mappings() if m.id == self.mapping_id.id), None)
+        mapping = next((m for m in binding._hubspot_mappings() if m.id == self.mapping_id.id), None)
         if not mapping:
             raise UserError(self.env._("This field is no longer synced with HubSpot."))
-        return record.with_context(active_test=False), mapping
+        return binding.with_context(active_test=False), mapping
 
     def action_keep_odoo(self):
         """Send Odoo's value: HubSpot's becomes the agreed base, so Odoo's counts as the change."""
         for line in self:
-            record, _mapping = line._record_and_mapping()
-            snapshot = dict(record.hubspot_synced_values or {}, **line.hubspot_values)
-            record.with_context(**IMPORT_CONTEXT).sudo().write({"hubspot_synced_values": snapshot})
-            record._hubspot_note_local_change()
+            binding, _mapping = line._binding_and_mapping()
+            snapshot = dict(binding.synced_values or {}, **line.hubspot_values)
+            binding._hubspot_write({"synced_values": snapshot})
+            binding._hubspot_note_odoo_change(binding.odoo_id)
         return self._done()
 
     def action_keep_hubspot(self):
         """Write HubSpot's value in Odoo now; the replaced Odoo value is journaled."""
         for line in self:
-            record, mapping = line._record_and_mapping()
-            company = line.issue_id.company_id
-            snapshot = dict(record.hubspot_synced_values or {})
+            binding, mapping = line._binding_and_mapping()
+            snapshot = dict(binding.synced_values or {})
             # In the mapping's order: a JSON column does not keep the order of keys.
             remote = {
                 name: line.hubspot_values.get(name, "") for name in mapping.hubspot_properties
             }
+            binding = binding.with_company(binding.company_id)
             try:
-                local = record._hubspot_read(mapping, snapshot)
-                vals = record._hubspot_write(mapping, remote, line.hubspot_payload)
+                local = binding._odoo2hubspot(mapping, snapshot)
+                vals = binding._hubspot2odoo(mapping, remote, line.hubspot_payload)
             except HubspotValueError as error:
                 raise UserError(str(error)) from error
-            record._hubspot_log_overwrites(company, [(mapping, local, remote)])
+            binding._hubspot_log_overwrites([(mapping, local, remote)])
             snapshot.update(remote)
-            record.with_context(**IMPORT_CONTEXT).sudo().write(
-                dict(vals, hubspot_synced_values=snapshot)
-            )
+            binding.odoo_id.with_context(**IMPORT_CONTEXT).sudo().write(vals)
+            binding._hubspot_write({"synced_values": snapshot})
         return self._done()
 
     def _done(self):

@@ -4,10 +4,10 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.osv import expression
 
-# Why a new HubSpot deal was left out of Odoo (see crm.lead's _hubspot_accept_new).
+# Why a new HubSpot deal was left out of Odoo (see the deal binding's _hubspot_accept_new).
 LEFT_OUT_KINDS = ("no_pipeline", "unknown_pipeline", "pipeline_without_team")
-# The Odoo model of each HubSpot object type, and the issue's field that holds its record.
-RECORD_FIELDS = {"contacts": ("res.partner", "partner_id"), "deals": ("crm.lead", "lead_id")}
+# The issue's field that holds the Odoo record, by Odoo model.
+RECORD_FIELDS = {"res.partner": "partner_id", "crm.lead": "lead_id"}
 
 
 class HubspotSyncIssue(models.Model):
@@ -29,7 +29,7 @@ class HubspotSyncIssue(models.Model):
 
     company_id = fields.Many2one("res.company", required=True, index=True, readonly=True)
     object_type = fields.Selection(
-        [("contacts", "Contact"), ("deals", "Deal")], required=True, readonly=True
+        selection="_selection_object_type", string="Object", required=True, readonly=True
     )
     hubspot_id = fields.Char(string="HubSpot ID", required=True, readonly=True)
     name = fields.Char(readonly=True)
@@ -64,6 +64,10 @@ class HubspotSyncIssue(models.Model):
             "One issue per HubSpot record.",
         ),
     ]
+
+    @api.model
+    def _selection_object_type(self):
+        return self.env["hubspot.binding"]._hubspot_type_selection()
 
     @api.model
     def _search(self, domain, offset=0, limit=None, order=None):
@@ -103,9 +107,10 @@ class HubspotSyncIssue(models.Model):
     @api.model
     def _report(self, company, object_type, hubspot_id, kind, error_kind, message, **values):
         """Open (or reopen) the issue of a HubSpot record, tied to its Odoo record if any."""
-        model, record_field = RECORD_FIELDS[object_type]
-        record = self.env[model].sudo()._hubspot_linked(company, [hubspot_id]).get(hubspot_id)
-        values.setdefault(record_field, record.id if record else False)
+        binding_model = self.env["hubspot.binding"]._hubspot_types()[object_type]
+        binding = binding_model._hubspot_linked(company, [hubspot_id]).get(hubspot_id)
+        record_field = RECORD_FIELDS[binding_model._odoo_model()._name]
+        values.setdefault(record_field, binding.odoo_id.id if binding else False)
         values.setdefault("difference_ids", [Command.clear()])
         issue = self.sudo().search(
             [
@@ -140,10 +145,14 @@ class HubspotSyncIssue(models.Model):
         if self.object_type != "contacts" or not partner:
             raise UserError(self.env._("Choose the partner to link this HubSpot contact to."))
         note = self.env._("Chosen by %(user)s in Sync Health.", user=self.env.user.name)
-        holder = partner._hubspot_linked(self.company_id, [self.hubspot_id]).get(self.hubspot_id)
-        if holder and holder != partner:
-            holder._hubspot_unlink(note)
-        partner._hubspot_link(self.company_id, self.hubspot_id, note)
+        binding_model = self.env["hubspot.contact.binding"]
+        holder = binding_model._hubspot_linked(self.company_id, [self.hubspot_id]).get(
+            self.hubspot_id
+        )
+        binding = binding_model._hubspot_ensure(self.company_id, partner)
+        if holder and holder != binding:
+            holder._drop_link(note)
+        binding._link_to(self.hubspot_id, note)
         self.state = "done"
         return self.action_retry()
 
@@ -167,12 +176,10 @@ class HubspotSyncIssue(models.Model):
 
     def action_retry(self):
         """Read the HubSpot records again at the next run of the queue job."""
+        queue = self.env["hubspot.sync.queue"].sudo()
         for issue in self:
-            self.env["hubspot.sync.queue"].sudo()._enqueue(
-                issue.company_id,
-                "fetch",
-                RECORD_FIELDS[issue.object_type][0],
-                hubspot_ids=[issue.hubspot_id],
+            queue._enqueue(
+                issue.company_id, "fetch", issue.object_type, hubspot_ids=[issue.hubspot_id]
             )
-        self.env.ref("hubspot_connector.ir_cron_hubspot_process_queue").sudo()._trigger()
+        queue._trigger_job()
         return True

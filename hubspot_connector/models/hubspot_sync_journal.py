@@ -44,20 +44,20 @@ class HubspotSyncJournal(models.Model):
             entry.can_restore = entry.event == "odoo_overwritten" and not entry.restored
 
     @api.model
-    def _log(self, company, event, records, **values):
-        """Write one entry per record; ``values`` may hold field_name, old/new value, note."""
+    def _log(self, event, bindings, **values):
+        """Write one entry per binding; ``values`` may hold field_name, old/new value, note."""
         return self.sudo().create(
             [
                 dict(
                     values,
-                    company_id=company.id,
+                    company_id=binding.company_id.id,
                     event=event,
-                    res_model=record._name,
-                    res_id=record.id,
-                    record_name=record.display_name,
-                    hubspot_id=values.get("hubspot_id", record.hubspot_id),
+                    res_model=binding.odoo_id._name,
+                    res_id=binding.odoo_id.id,
+                    record_name=binding.odoo_id.display_name,
+                    hubspot_id=values.get("hubspot_id", binding.hubspot_id),
                 )
-                for record in records
+                for binding in bindings
             ]
         )
 

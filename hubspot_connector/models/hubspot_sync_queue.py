@@ -31,7 +31,9 @@ class HubspotSyncQueue(models.Model):
         required=True,
         readonly=True,
     )
-    res_model = fields.Char(string="Odoo Model", required=True, readonly=True)
+    object_type = fields.Selection(
+        selection="_selection_object_type", string="Object", required=True, readonly=True
+    )
     res_id = fields.Integer(string="Odoo Record ID", readonly=True)
     hubspot_id = fields.Char(string="HubSpot ID", readonly=True)
     state = fields.Selection(
@@ -45,13 +47,13 @@ class HubspotSyncQueue(models.Model):
         self.env.cr.execute(
             """
             CREATE UNIQUE INDEX IF NOT EXISTS hubspot_sync_queue_pending_uniq
-                ON hubspot_sync_queue (company_id, action, res_model,
+                ON hubspot_sync_queue (company_id, action, object_type,
                                        COALESCE(res_id, 0), COALESCE(hubspot_id, ''))
             """
         )
 
     @api.model
-    def _enqueue(self, company, action, res_model, res_ids=(), hubspot_ids=(), delay=0):
+    def _enqueue(self, company, action, object_type, res_ids=(), hubspot_ids=(), delay=0):
         """Queue work once per target; an entry already waiting is left as it is.
 
         Plain SQL with ON CONFLICT, because the write() that calls this runs for
@@ -68,7 +70,7 @@ class HubspotSyncQueue(models.Model):
                 "(%s, %s, %s, %s::int, %s::varchar, 'pending', 0, %s, %s, %s, %s, %s)",
                 company.id,
                 action,
-                res_model,
+                object_type,
                 res_id,
                 hubspot_id,
                 due,
@@ -84,11 +86,11 @@ class HubspotSyncQueue(models.Model):
         self.env.cr.execute(
             SQL(
                 """
-                INSERT INTO hubspot_sync_queue (company_id, action, res_model, res_id,
+                INSERT INTO hubspot_sync_queue (company_id, action, object_type, res_id,
                     hubspot_id, state, attempts, next_attempt,
                     create_uid, write_uid, create_date, write_date)
                 VALUES %s
-                ON CONFLICT (company_id, action, res_model,
+                ON CONFLICT (company_id, action, object_type,
                              COALESCE(res_id, 0), COALESCE(hubspot_id, ''))
                 DO UPDATE SET state = 'pending', attempts = 0, next_attempt = EXCLUDED.next_attempt
                         WHERE hubspot_sync_queue.state = 'failed'
@@ -99,33 +101,36 @@ class HubspotSyncQueue(models.Model):
         self.invalidate_model()
 
     @api.model
-    def _claim(self, company, action, res_model, limit, exclude=()):
+    def _selection_object_type(self):
+        return self.env["hubspot.binding"]._hubspot_type_selection()
+
+    @api.model
+    def _trigger_job(self):
+        """Ask the scheduler to run the queue job soon, once per transaction.
+
+        ``_trigger`` stores a row per call: an import of a thousand partners
+        edited one by one must not leave a thousand of them.
+        """
+        if not self.env.cr.postcommit.data.get("hubspot_queue_triggered"):
+            self.env.cr.postcommit.data["hubspot_queue_triggered"] = True
+            self.env.ref("hubspot_connector.ir_cron_hubspot_process_queue").sudo()._trigger()
+
+    @api.model
+    def _claim(self, company, action, object_type, limit, exclude=()):
         """Lock and return due entries; entries locked by another worker are skipped."""
         self.env.flush_all()
         self.env.cr.execute(
             """
             SELECT id FROM hubspot_sync_queue
-             WHERE company_id = %s AND action = %s AND res_model = %s
+             WHERE company_id = %s AND action = %s AND object_type = %s
                AND state = 'pending' AND next_attempt <= %s AND NOT id = ANY(%s)
              ORDER BY next_attempt, id
              LIMIT %s
                FOR NO KEY UPDATE SKIP LOCKED
             """,
-            (company.id, action, res_model, fields.Datetime.now(), list(exclude), limit),
+            (company.id, action, object_type, fields.Datetime.now(), list(exclude), limit),
         )
         return self.browse([row[0] for row in self.env.cr.fetchall()])
-
-    @api.model
-    def _count_due(self, company, action, res_model):
-        return self.search_count(
-            [
-                ("company_id", "=", company.id),
-                ("action", "=", action),
-                ("res_model", "=", res_model),
-                ("state", "=", "pending"),
-                ("next_attempt", "<=", fields.Datetime.now()),
-            ]
-        )
 
     def _mark_failed(self, error):
         """Schedule the next try with a growing delay; give up after the last delay.

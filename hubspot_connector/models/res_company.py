@@ -2,17 +2,15 @@ import functools
 import logging
 import threading
 import time
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import psycopg2
-from psycopg2.errors import TransactionRollbackError
 
 from odoo import api, fields, models, sql_db
 
 from ..services import HubspotClient
 from ..services.exceptions import (
     HubspotAuthError,
-    HubspotError,
     HubspotNetworkError,
     HubspotNotFound,
     HubspotScopeError,
@@ -38,7 +36,7 @@ PARAM_ARCHIVED_SCAN_HOURS = ("hubspot_connector.archived_scan_hours", 24)
 
 
 class ResCompany(models.Model):
-    """Each company syncs with one HubSpot portal; its settings and cursors live here."""
+    """Each company syncs with one HubSpot portal: its connection and settings live here."""
 
     _inherit = "res.company"
 
@@ -160,7 +158,7 @@ class ResCompany(models.Model):
             .sudo()
             ._update_from_hubspot(client.get_pipelines("deals"), self)
         )
-        self.env["crm.lead"].sudo()._hubspot_setup_pipelines(pipelines, self)
+        self.env["hubspot.deal.stage"].sudo()._setup_pipelines(pipelines, self)
         self.env["hubspot.sync.issue"]._retry_left_out(self)
         try:
             details = client.get_account_details()
@@ -175,8 +173,8 @@ class ResCompany(models.Model):
     def _hubspot_reevaluate_waiting(self):
         """Take up records and new HubSpot objects waiting for a change in Odoo."""
         self.ensure_one()
-        for model in ("res.partner", "crm.lead"):
-            self.env[model]._hubspot_reevaluate_waiting(self)
+        for binding_model in self.env["hubspot.binding"]._hubspot_types().values():
+            binding_model._hubspot_reevaluate_waiting(self)
         self.env["hubspot.sync.issue"].sudo().search(
             [
                 ("company_id", "=", self.id),
@@ -325,126 +323,8 @@ class ResCompany(models.Model):
         self.env.invalidate_all(flush=False)
 
     # ------------------------------------------------------------------
-    # Jobs
+    # Jobs (run by hubspot.job.runner)
     # ------------------------------------------------------------------
-
-    @api.model
-    def _cron_hubspot_sync_contacts(self):
-        """Scheduled job: import HubSpot contacts changed since the last run."""
-        self._hubspot_run_job("pull", ["res.partner"], "ir_cron_hubspot_sync_contacts")
-
-    @api.model
-    def _cron_hubspot_sync_deals(self):
-        """Scheduled job: import HubSpot deals changed since the last run."""
-        self._hubspot_run_job("pull", ["crm.lead"], "ir_cron_hubspot_sync_deals")
-
-    @api.model
-    def _cron_hubspot_process_queue(self):
-        """Scheduled job: send queued Odoo changes (contacts first, deals link to them)."""
-        self._hubspot_run_job("push", ["res.partner", "crm.lead"], "ir_cron_hubspot_process_queue")
-
-    @api.model
-    def _hubspot_run_job(self, job, model_names, cron_xmlid):
-        """One run of a job for every company it is due for; tells the scheduler the truth.
-
-        Companies least recently served go first and each gets an equal share
-        of what is left of the time budget, so one big portal never starves the
-        others. The scheduler runs the job again at once only while a company
-        stopped at its budget with work left (``remaining``); versions read
-        again and found already synced are no work done.
-        """
-        try:
-            work = self._hubspot_job_work(job, model_names)
-        except TransactionRollbackError:
-            # Another run created the same state rows at the same moment: they exist now.
-            self._hubspot_rollback()
-            work = self._hubspot_job_work(job, model_names)
-        self._hubspot_commit()
-        if any(state.more_to_do for state, _records in work):
-            # A run the scheduler added because some company had work left: the
-            # companies served within the interval wait for their next turn.
-            cron = self.env.ref(f"hubspot_connector.{cron_xmlid}").sudo()
-            work = [(state, records) for state, records in work if state._is_due(cron)]
-        # Least recently served company first; within one, the job's own order
-        # (contacts before deals, which link to them): sort is stable.
-        turn = {}
-        for state, _records in work:
-            last = state.last_run_at or datetime.min
-            turn[state.company_id] = min(turn.get(state.company_id, last), last)
-        work.sort(key=lambda item: turn[item[0].company_id])
-        deadline = self._hubspot_deadline()
-        done = remaining = 0
-        for index, (state, records) in enumerate(work):
-            share = (deadline - time.monotonic()) / (len(work) - index)
-            company = state.company_id
-            work_done, finished = company._hubspot_run_state(
-                state, records, time.monotonic() + max(share, 0)
-            )
-            done += work_done
-            remaining += not finished
-        # With nothing done the scheduler takes "remaining" for a job without progress.
-        self.env["ir.cron"]._notify_progress(
-            done=max(done, 1) if remaining else done, remaining=remaining
-        )
-
-    @api.model
-    def _hubspot_job_work(self, job, model_names):
-        """``(job state, records)`` of each company and object type the job serves."""
-        work = []
-        for company in self._hubspot_companies().filtered(lambda c: not c.hubspot_sync_paused):
-            for model_name in model_names:
-                records = self.env[model_name].with_company(company)
-                if records._hubspot_sync_enabled(company):
-                    state = self.env["hubspot.job.state"]._get(
-                        company, records._hubspot_object_type, job
-                    )
-                    work.append((state, records))
-        return work
-
-    def _hubspot_run_state(self, state, records, deadline):
-        """One company's run of one job for one object type; returns ``(done, finished)``.
-
-        Failures are recorded on the job state and logged, never raised: the
-        next company, and the next run, go on.
-        """
-        self.ensure_one()
-        with state._lock() as acquired:
-            if not acquired:
-                _logger.info(
-                    "HubSpot %s %s job already running for %s",
-                    state.object_type,
-                    state.job,
-                    self.name,
-                )
-                return 0, True
-            error = False
-            try:
-                # Inside: a client refused (an unverified API URL) stops this run only.
-                client = self._hubspot_client()
-                records = records._hubspot_prepare_run(self, client)
-                if state.job == "pull":
-                    summary, finished = records._hubspot_pull(self, client, state, deadline)
-                else:
-                    summary, finished = records._hubspot_push_run(self, client, deadline)
-            except HubspotError as exc:
-                self._hubspot_rollback()
-                _logger.warning("HubSpot %s sync of %s stopped: %s", records._name, self.name, exc)
-                summary, finished, error = {}, True, str(exc)
-            except Exception as exc:  # noqa: BLE001 - one company's failure stops no other
-                self._hubspot_rollback()
-                _logger.exception("HubSpot %s sync of %s failed", records._name, self.name)
-                summary, finished, error = {}, True, f"{type(exc).__name__}: {exc}"
-            state._record_run(summary, error, more_to_do=not finished)
-            self._hubspot_commit()
-            records._hubspot_after_run(self)
-            self._hubspot_commit()
-        done = sum(
-            count
-            for stats in summary.values()
-            for outcome, count in stats.items()
-            if outcome != "unchanged"
-        )
-        return done, finished
 
     def _hubspot_status_lines(self):
         """The last runs, in words, for the settings page."""

@@ -88,14 +88,11 @@ class ResConfigSettings(models.TransientModel):
             settings.hubspot_queue_count = self.env["hubspot.sync.queue"].search_count(
                 [("company_id", "=", company.id)]
             )
-            failing = [
-                ("hubspot_company_id", "=", company.id),
-                ("hubspot_sync_state", "=", "failing"),
-            ]
-            settings.hubspot_failing_partner_count = self.env["res.partner"].search_count(failing)
-            settings.hubspot_failing_lead_count = (
-                self.env["crm.lead"].with_context(active_test=False).search_count(failing)
-            )
+            failing = [("hubspot_sync_state", "=", "failing")]
+            partners = self.env["res.partner"].with_company(company)
+            leads = self.env["crm.lead"].with_company(company).with_context(active_test=False)
+            settings.hubspot_failing_partner_count = partners.search_count(failing)
+            settings.hubspot_failing_lead_count = leads.search_count(failing)
 
     @api.depends("company_id")
     def _compute_hubspot_default_pipeline_id(self):

@@ -1,6 +1,6 @@
 from odoo import api, models
 
-from .crm_lead import OWNER_PROPERTY
+from .hubspot_deal_binding import OWNER_PROPERTY
 
 
 class ResUsers(models.Model):
@@ -21,4 +21,6 @@ class ResUsers(models.Model):
     def _hubspot_owner_may_match(self):
         """Deals whose HubSpot owner had no Odoo user get their salesperson now."""
         for company in self.env["res.company"].sudo()._hubspot_companies():
-            self.env["crm.lead"]._hubspot_reevaluate_waiting(company, {OWNER_PROPERTY: None})
+            self.env["hubspot.deal.binding"]._hubspot_reevaluate_waiting(
+                company, {OWNER_PROPERTY: None}
+            )

@@ -12,13 +12,14 @@ import random
 import time
 from contextlib import nullcontext, suppress
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from urllib.parse import quote
 
 import requests
 from urllib3.exceptions import NewConnectionError
 
+from .cleaning import parse_datetime
 from .exceptions import (
     HubspotConflict,
     HubspotError,
@@ -32,7 +33,6 @@ from .pacing import local_limiter
 _logger = logging.getLogger(__name__)
 
 #: Search sorts and filters on this property to find what changed (it differs per type).
-LAST_MODIFIED_PROPERTY = {"contacts": "lastmodifieddate", "deals": "hs_lastmodifieddate"}
 #: Largest batch for object batch read/create/update/upsert/archive.
 BATCH_SIZE = 100
 #: Largest batch for v4 association reads and writes.
@@ -268,9 +268,19 @@ class HubspotClient:
         return self._iter_list(f"/crm/v3/objects/{object_type}", params)
 
     def iter_modified_since(
-        self, object_type, since_ms, properties, *, page_size=200, read_at_since=()
+        self,
+        object_type,
+        since_ms,
+        properties,
+        *,
+        modified_property,
+        page_size=200,
+        read_at_since=(),
     ):
         """Yield every object modified at or after ``since_ms`` (epoch ms; None: all), oldest first.
+
+        ``modified_property`` is the type's last-modified property (``lastmodifieddate``
+        for contacts, ``hs_lastmodifieddate`` for most other types).
 
         Search stops at 10,000 results per query, so the query restarts from the newest
         timestamp seen, skipping the ids already yielded at that timestamp. If a whole
@@ -278,7 +288,7 @@ class HubspotClient:
         ``read_at_since``: ids modified at ``since_ms`` a caller already has, to resume
         exactly where an earlier read stopped.
         """
-        prop = LAST_MODIFIED_PROPERTY[object_type]
+        prop = modified_property
         page_size = min(page_size, SEARCH_PAGE_MAX)
         properties = _with_properties(properties, prop)
         floor, operator, seen_at_floor = since_ms, "GTE", set(read_at_since)
@@ -305,9 +315,9 @@ class HubspotClient:
                 floor, operator, seen_at_floor = newest, "GTE", newest_ids
 
     @staticmethod
-    def modified_ms(object_type, record):
+    def modified_ms(modified_property, record):
         """When ``record`` was last modified, as the searches above order it (epoch ms)."""
-        return _epoch_ms(record["properties"].get(LAST_MODIFIED_PROPERTY[object_type]))
+        return _epoch_ms(record["properties"].get(modified_property))
 
     def _iter_one_timestamp(self, object_type, prop, timestamp, properties, page_size, seen):
         """Yield the not yet ``seen`` objects modified exactly at ``timestamp``, by id."""
@@ -707,9 +717,7 @@ def _epoch_ms(value):
         return None
     if str(value).isdigit():
         return int(value)
-    # Python 3.10 (Odoo 18's minimum) cannot parse a trailing "Z".
-    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))  # noqa: FURB162
-    return round(moment.timestamp() * 1000)
+    return round(parse_datetime(value).replace(tzinfo=timezone.utc).timestamp() * 1000)
 
 
 def _match_key(value, id_property):

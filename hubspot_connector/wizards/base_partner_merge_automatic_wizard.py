@@ -16,18 +16,24 @@ class MergePartnerAutomatic(models.TransientModel):
         if len(partners) < 2:
             return super()._merge(partner_ids, dst_partner, extra_checks)
         survivor = dst_partner or self._get_ordered_partner(partners.ids)[-1]
-        merged_away = (partners - survivor).filtered("hubspot_id")
-        links = [(p.display_name, p.hubspot_company_id, p.hubspot_id) for p in merged_away]
-        merged_away._hubspot_unlink(
+        binding_model = self.env["hubspot.contact.binding"].sudo()
+        merged_away = binding_model.search([("odoo_id", "in", (partners - survivor).ids)])
+        links = [
+            (b.odoo_id.display_name, b.company_id, b.hubspot_id)
+            for b in merged_away.filtered("hubspot_id")
+        ]
+        merged_away._drop_link(
             self.env._("Merged in Odoo into %(name)s.", name=survivor.display_name)
         )
+        # Odoo moves every reference to the merged partners onto the survivor: their
+        # bindings would then be two of one partner in one portal.
+        merged_away.unlink()
         result = super()._merge(partner_ids, dst_partner, extra_checks)
         for name, company, hubspot_id in links:
-            if not survivor.hubspot_id:
-                survivor._hubspot_link(
-                    company,
-                    hubspot_id,
-                    self.env._("Taken over from %(name)s by a merge.", name=name),
+            binding = binding_model._hubspot_ensure(company, survivor)
+            if not binding.hubspot_id:
+                binding._link_to(
+                    hubspot_id, self.env._("Taken over from %(name)s by a merge.", name=name)
                 )
                 continue
             self.env["hubspot.sync.issue"]._report(
@@ -42,7 +48,7 @@ class MergePartnerAutomatic(models.TransientModel):
                     "the two contacts in HubSpot too.",
                     name=name,
                     survivor=survivor.display_name,
-                    kept=survivor.hubspot_id,
+                    kept=binding.hubspot_id,
                 ),
                 candidate_partner_ids=[(6, 0, survivor.ids)],
             )

@@ -24,7 +24,11 @@ def test_paced_searches_stay_under_the_per_second_limit(start_sandbox):
     seed_contacts(sandbox, 12)
     client = make_client(sandbox, searches_per_second=5)
     started = time.monotonic()
-    found = list(client.iter_modified_since("contacts", None, ["email"], page_size=1))
+    found = list(
+        client.iter_modified_since(
+            "contacts", None, ["email"], modified_property="lastmodifieddate", page_size=1
+        )
+    )
     assert len(found) == 12
     assert "429" not in sandbox.stats()["by_status"]
     assert time.monotonic() - started >= 2.0  # 12 searches at 5 per second

@@ -33,7 +33,11 @@ def test_iter_objects_with_associations_and_archived(sandbox, client):
 
 def test_iter_modified_since_returns_changes_oldest_first(sandbox, client):
     ids = seed_contacts(sandbox, 30, updated_at=lambda i: BASE_MS + 1000 * (30 - i))
-    found = list(client.iter_modified_since("contacts", BASE_MS + 1000 * 11, ["email"]))
+    found = list(
+        client.iter_modified_since(
+            "contacts", BASE_MS + 1000 * 11, ["email"], modified_property="lastmodifieddate"
+        )
+    )
     assert [record["id"] for record in found] == list(reversed(ids[:20]))
     assert all("lastmodifieddate" in record["properties"] for record in found)
 
@@ -42,14 +46,23 @@ def test_iter_modified_since_for_deals_uses_their_own_property(sandbox, client):
     old = sandbox.store.create_object("deals", {"dealname": "old"})
     sandbox.store.update_object("deals", old["id"], {"dealname": "old"}, modified_at=BASE_MS)
     new = sandbox.store.create_object("deals", {"dealname": "new"})
-    found = list(client.iter_modified_since("deals", BASE_MS + 1, ["dealname"]))
+    found = list(
+        client.iter_modified_since(
+            "deals", BASE_MS + 1, ["dealname"], modified_property="hs_lastmodifieddate"
+        )
+    )
     assert [record["id"] for record in found] == [new["id"]]
 
 
 def test_iter_modified_since_gets_past_the_10000_cap(sandbox, client):
     """10,500 contacts; the last 1,500 share one timestamp, across the 10,000th result."""
     ids = seed_contacts(sandbox, 10_500, updated_at=lambda i: BASE_MS + min(i, 9_000))
-    found = [record["id"] for record in client.iter_modified_since("contacts", None, [])]
+    found = [
+        record["id"]
+        for record in client.iter_modified_since(
+            "contacts", None, [], modified_property="lastmodifieddate"
+        )
+    ]
     assert sorted(found) == sorted(ids)  # every id exactly once
     assert len(found) == len(set(found))
     searches = sandbox.stats()["by_endpoint"]["POST /crm/v3/objects/contacts/search"]
@@ -60,7 +73,12 @@ def test_iter_modified_since_when_over_10000_share_one_timestamp(sandbox, client
     """10,200 contacts modified in the same millisecond: paged through by id."""
     timestamps = [BASE_MS] * 100 + [BASE_MS + 1] * 10_200 + [BASE_MS + 2] * 100
     ids = seed_contacts(sandbox, len(timestamps), updated_at=timestamps.__getitem__)
-    found = [record["id"] for record in client.iter_modified_since("contacts", BASE_MS, [])]
+    found = [
+        record["id"]
+        for record in client.iter_modified_since(
+            "contacts", BASE_MS, [], modified_property="lastmodifieddate"
+        )
+    ]
     assert sorted(found) == sorted(ids)
     assert len(found) == len(set(found))
 

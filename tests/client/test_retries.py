@@ -56,8 +56,16 @@ def test_search_secondly_limit_is_retried(start_sandbox):
     sandbox = start_sandbox(search_rate=1)
     seed_contacts(sandbox, 3)
     client = make_client(sandbox, searches_per_second=100)  # pacing off: meet the server's
-    first = list(client.iter_modified_since("contacts", None, ["email"]))
-    second = list(client.iter_modified_since("contacts", None, ["email"]))
+    first = list(
+        client.iter_modified_since(
+            "contacts", None, ["email"], modified_property="lastmodifieddate"
+        )
+    )
+    second = list(
+        client.iter_modified_since(
+            "contacts", None, ["email"], modified_property="lastmodifieddate"
+        )
+    )
     assert len(first) == len(second) == 3
     assert sandbox.stats()["by_status"]["429"] >= 1
 

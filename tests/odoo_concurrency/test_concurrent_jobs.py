@@ -17,7 +17,11 @@ from psycopg2.errors import TransactionRollbackError
 from hubspot_sandbox import SandboxServer
 
 TOKEN = "pat-na1-00000000-1111-2222-3333-444444444444"
-JOBS = ("_cron_hubspot_sync_contacts", "_cron_hubspot_sync_deals", "_cron_hubspot_process_queue")
+JOBS = (
+    lambda runner: runner._cron_hubspot_pull("contacts"),
+    lambda runner: runner._cron_hubspot_pull("deals"),
+    lambda runner: runner._cron_hubspot_push(),
+)
 PUSHED = 40  # partners made in Odoo
 EDITS = 30  # a user's edits while the jobs run
 
@@ -102,7 +106,7 @@ def run_threads(env_factory, partner_ids):
 
     def job(method):
         try:
-            env_factory(lambda env: getattr(env["res.company"], method)())
+            env_factory(lambda env: method(env["hubspot.job.runner"]))
         except Exception as error:  # noqa: BLE001 - reported by the test
             errors.append(f"{method}: {error!r}")
 
@@ -143,7 +147,7 @@ def test_jobs_run_together_with_a_user_editing(env_factory, sandbox):
         # What is left (a job skipped while another held its lock) is done by the next runs.
         for _round in range(2):
             for method in JOBS:
-                env_factory(lambda env, m=method: getattr(env["res.company"], m)())
+                env_factory(lambda env, m=method: m(env["hubspot.job.runner"]))
     finally:
         logging.getLogger("odoo").removeHandler(log)
     assert errors == []

@@ -73,7 +73,7 @@ class HubspotCase(TransactionCase):
         self.company._hubspot_fetch_metadata()
 
     def pull_deals(self):
-        self.env["res.company"]._cron_hubspot_sync_deals()
+        self.env["hubspot.job.runner"]._cron_hubspot_pull("deals")
 
     def lead_of(self, deal):
         return (
@@ -83,13 +83,13 @@ class HubspotCase(TransactionCase):
         )
 
     def pull_contacts(self):
-        self.env["res.company"]._cron_hubspot_sync_contacts()
+        self.env["hubspot.job.runner"]._cron_hubspot_pull("contacts")
 
     def job_state(self, object_type, job="pull"):
         return self.env["hubspot.job.state"]._get(self.company, object_type, job)
 
     def process_queue(self):
-        self.env["res.company"]._cron_hubspot_process_queue()
+        self.env["hubspot.job.runner"]._cron_hubspot_push()
 
     def run_killed(self, job):
         """Run ``job``, which a patched step kills (KeyboardInterrupt, as a kill -9 ends a

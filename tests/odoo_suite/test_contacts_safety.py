@@ -4,7 +4,7 @@ from unittest.mock import patch
 
 from odoo import fields
 
-from odoo.addons.hubspot_connector.models.hubspot_sync_mixin import HubspotSyncMixin
+from odoo.addons.hubspot_connector.models.hubspot_import import HubspotBindingImport
 
 from .common import HubspotCase
 
@@ -68,7 +68,7 @@ class TestMatchingAndLinks(HubspotCase):
         created = self.journal(partner, "link_created")
         self.assertEqual(created.hubspot_id, contact["id"])
         self.assertTrue(created.create_uid and created.create_date)
-        partner._hubspot_unlink("test")
+        partner._hubspot_binding()._drop_link("test")
         removed = self.journal(partner, "link_removed")
         self.assertEqual(removed.old_value, contact["id"])
 
@@ -168,7 +168,7 @@ class TestJobs(HubspotCase):
         return self.env["res.partner"].search_count([("hubspot_id", "!=", False)])
 
     def test_s6_job_killed_half_way_loses_and_duplicates_nothing(self):
-        original = HubspotSyncMixin._sync_hubspot2odoo
+        original = HubspotBindingImport._import_page
         calls = []
 
         def dies_on_third_page(records, payloads, company):
@@ -177,7 +177,7 @@ class TestJobs(HubspotCase):
                 raise KeyboardInterrupt("worker killed")
             return original(records, payloads, company)
 
-        with patch.object(HubspotSyncMixin, "_sync_hubspot2odoo", dies_on_third_page):
+        with patch.object(HubspotBindingImport, "_import_page", dies_on_third_page):
             self.run_killed(self.pull_contacts)
         self.assertEqual(self.linked_count(), 8)
         self.pull_contacts()
@@ -286,7 +286,7 @@ class TestQueueAndHealth(HubspotCase):
         gone = self.hs_contact(email="gone@example.com")
         self.pull_contacts()
         queue = self.env["hubspot.sync.queue"]
-        queue._enqueue(self.company, "fetch", "res.partner", hubspot_ids=[kept["id"]])
+        queue._enqueue(self.company, "fetch", "contacts", hubspot_ids=[kept["id"]])
         self.env["ir.config_parameter"].set_param("hubspot_connector.max_tries", 2)
         self.sandbox.set_faults(
             rules=[
@@ -304,7 +304,7 @@ class TestQueueAndHealth(HubspotCase):
         self.assertEqual(entry.attempts, 1)
         self.sandbox.set_faults(rate=0.0)
         self.sandbox.store.archive_object("contacts", gone["id"])
-        queue._enqueue(self.company, "fetch", "res.partner", hubspot_ids=[gone["id"]])
+        queue._enqueue(self.company, "fetch", "contacts", hubspot_ids=[gone["id"]])
         partner = self.partner_of(gone)
         self.process_queue()
         self.assertFalse(partner.active)
@@ -323,7 +323,7 @@ class TestQueueAndHealth(HubspotCase):
         )
         self.env["hubspot.field.mapping"].create(
             {
-                "model_name": "res.partner",
+                "object_type": "contacts",
                 "hubspot_property": "customer_number",
                 "odoo_field": "ref",
                 "converter": "char",

@@ -78,7 +78,9 @@ class TestFirstLink(HubspotCase):
         lead = self.env["crm.lead"].create(
             {"name": "Our name", "type": "opportunity", "team_id": team.id}
         )
-        lead._hubspot_link(self.company, deal["id"], "test")
+        self.env["hubspot.deal.binding"]._hubspot_ensure(self.company, lead)._link_to(
+            deal["id"], "test"
+        )
         self.pull_deals()
         issue = self.env["hubspot.sync.issue"].search([("hubspot_id", "=", deal["id"])])
         self.assertEqual(lead.name, "Our name")

@@ -19,30 +19,45 @@ CRON_INTERVALS = {
 
 
 class TestFoundation(HubspotCase):
-    def test_hubspot_id_unique_per_portal_and_not_copied(self):
+    def test_binding_unique_both_ways_per_portal_and_shown_on_the_record(self):
         for model, vals in (
             ("res.partner", {"name": "Ada"}),
             ("crm.lead", {"name": "Deal", "type": "opportunity"}),
         ):
-            first = self.env[model].create(dict(vals))
-            first.with_context(hubspot_import=True).write(
-                {"hubspot_id": "101", "hubspot_company_id": self.company.id}
-            )
+            records = self.env[model]
+            bindings = self.env[records._hubspot_binding_model]
+            first = records.create(dict(vals))
+            bindings._hubspot_ensure(self.company, first)._link_to("101", "test")
+            self.assertEqual(first.hubspot_id, "101")
             self.assertFalse(first.copy().hubspot_id, model)
+            # A shared record may be linked in a second portal, under the same id.
             other_company = self.env["res.company"].create({"name": f"Other {model}"})
-            twin = self.env[model].create(dict(vals))
-            twin.with_context(hubspot_import=True).write(
-                {"hubspot_id": "101", "hubspot_company_id": other_company.id}
+            bindings._hubspot_ensure(other_company, first)._link_to("101", "test")
+            self.assertEqual(first.with_company(other_company).hubspot_id, "101")
+            # One HubSpot object links to one Odoo record per portal, and the other way.
+            duplicate = records.create(dict(vals))
+            for odoo_id, hubspot_id in ((duplicate.id, "101"), (first.id, "102")):
+                with mute_logger("odoo.sql_db"), self.assertRaises(psycopg2.IntegrityError):
+                    with self.env.cr.savepoint():
+                        bindings.create(
+                            {
+                                "company_id": self.company.id,
+                                "odoo_id": odoo_id,
+                                "hubspot_id": hubspot_id,
+                            }
+                        )
+            # The public fields are searched and grouped on the record, per portal.
+            found = records.with_context(active_test=False).search([("hubspot_id", "=", "101")])
+            self.assertEqual(found, first)
+            groups = records.with_context(active_test=False).read_group(
+                [("id", "in", (first | duplicate).ids)],
+                ["hubspot_sync_state"],
+                ["hubspot_sync_state"],
             )
-            self.assertEqual(twin.hubspot_id, "101")
-            duplicate = self.env[model].create(dict(vals))
-            with mute_logger("odoo.sql_db"), self.assertRaises(psycopg2.IntegrityError):
-                with self.env.cr.savepoint():
-                    duplicate.with_context(hubspot_import=True).write(
-                        {"hubspot_id": "101", "hubspot_company_id": self.company.id}
-                    )
-                    self.env.flush_all()
-            self.assertTrue(self.env[model]._fields["hubspot_id"].index)
+            self.assertEqual(
+                {g["hubspot_sync_state"]: g["hubspot_sync_state_count"] for g in groups},
+                {"pending": 1, False: 1},
+            )
 
     def test_lead_status_and_lifecycle_show_labels_and_group(self):
         partner = self.env["res.partner"].create(
@@ -65,8 +80,8 @@ class TestFoundation(HubspotCase):
 
     def test_open_in_hubspot_link_when_the_portal_is_known(self):
         partner = self.env["res.partner"].create({"name": "Linked"})
-        partner.with_context(hubspot_import=True).write(
-            {"hubspot_id": "777", "hubspot_company_id": self.company.id}
+        self.env["hubspot.contact.binding"]._hubspot_ensure(self.company, partner)._link_to(
+            "777", "test"
         )
         self.assertFalse(partner.hubspot_url)
         self.company.write(
@@ -122,7 +137,7 @@ class TestFoundation(HubspotCase):
             cron = self.env.ref(xmlid)
             self.assertTrue(cron.active, xmlid)
             self.assertEqual((cron.interval_number, cron.interval_type), (number, unit), xmlid)
-            method = cron.code.removeprefix("model.").removesuffix("()")
+            method = cron.code.removeprefix("model.").partition("(")[0]
             self.assertTrue(callable(getattr(self.env[cron.model_id.model], method, None)), xmlid)
 
     def test_jobs_do_nothing_without_a_token(self):

@@ -56,7 +56,7 @@ class TestLeftOutDeals(DealCase):
             "properties": {"dealname": "Nowhere", "pipeline": "", "dealstage": ""},
             "updatedAt": "2026-01-01T00:00:00Z",
         }
-        stats = self.env["crm.lead"]._sync_hubspot2odoo([payload], self.company)
+        stats = self.env["hubspot.deal.binding"]._import_page([payload], self.company)
         self.assertEqual(stats["excluded"], 1)
         issue = self.issue_of("4242")
         self.assertEqual((issue.error_kind, issue.name), ("no_pipeline", "Nowhere"))
@@ -69,7 +69,7 @@ class TestTokenGoesOnlyWhereVerified(HubspotCase):
         self.hs_contact(email="stays@example.com")
         self.company.hubspot_api_url = elsewhere.url
         self.assertFalse(self.company.hubspot_token_verified)
-        with mute_logger("odoo.addons.hubspot_connector.models.res_company"):
+        with mute_logger("odoo.addons.hubspot_connector.models.hubspot_job_runner"):
             self.pull_contacts()
         self.assertEqual(elsewhere.stats()["total"], 0)
         self.assertEqual(self.total_requests(), 0)
@@ -116,7 +116,9 @@ class TestSyncHealthFollowsRecordRules(DealCase):
             lead = self.env["crm.lead"].create(
                 {"name": f"Deal {hubspot_id}", "type": "opportunity", "user_id": user.id}
             )
-            lead._hubspot_link(self.company, hubspot_id, "test")
+            self.env["hubspot.deal.binding"]._hubspot_ensure(self.company, lead)._link_to(
+                hubspot_id, "test"
+            )
             issues |= issues._report(
                 self.company, "deals", hubspot_id, "failed", "x", f"secret {hubspot_id}"
             )

@@ -9,7 +9,7 @@ from unittest.mock import patch
 
 from odoo import fields
 
-from odoo.addons.hubspot_connector.models.hubspot_sync_mixin import HubspotSyncMixin
+from odoo.addons.hubspot_connector.models.hubspot_export import HubspotBindingExport
 
 from .common import HubspotCase
 
@@ -25,7 +25,10 @@ class TestIdempotentContactCreates(HubspotCase):
         self.assertEqual(self.env["res.partner"].search_count([("name", "=", "Once Only")]), 1)
         self.assertTrue(partner.hubspot_id)
         props = self.hs_get("contacts", partner.hubspot_id)["properties"]
-        self.assertEqual(props["odoo_partner_id"], partner._hubspot_odoo_key(partner.id))
+        self.assertEqual(
+            props["odoo_partner_id"],
+            self.env["hubspot.contact.binding"]._hubspot_odoo_key(partner.id),
+        )
         self.assertEqual(props["city"], "Graz")
         self.assertEqual(partner.hubspot_sync_state, "synced")
 
@@ -35,7 +38,7 @@ class TestIdempotentContactCreates(HubspotCase):
         def dies(*args, **kwargs):
             raise KeyboardInterrupt("worker killed")
 
-        with patch.object(HubspotSyncMixin, "_hubspot_apply_push_result", dies):
+        with patch.object(HubspotBindingExport, "_hubspot_apply_push_result", dies):
             self.run_killed(self.process_queue)
 
     def check_lost_reply(self, email):
@@ -95,8 +98,8 @@ class TestIdempotentContactCreates(HubspotCase):
         """The queue job dies after HubSpot made the contact; a minute later one side edits
         it, and the contacts job meets the contact before the queue job runs again."""
         partner = self.new_partner("once@example.com")
-        partner.with_context(hubspot_import=True).hubspot_changed_at = (
-            fields.Datetime.now() - timedelta(minutes=1)
+        partner._hubspot_binding()._hubspot_write(
+            {"odoo_changed_at": fields.Datetime.now() - timedelta(minutes=1)}
         )
         self.crash_after_the_request()
         contact = self.hs_get("contacts", next(iter(self.sandbox.store.table("contacts").records)))
@@ -118,8 +121,8 @@ class TestIdempotentContactCreates(HubspotCase):
     def test_crash_then_edit_in_odoo_is_sent_when_a_pull_links_first(self):
         def edit(partner, contact):
             partner.city = "Wien"
-            partner.with_context(hubspot_import=True).hubspot_changed_at = (
-                fields.Datetime.now() + timedelta(minutes=1)
+            partner._hubspot_binding()._hubspot_write(
+                {"odoo_changed_at": fields.Datetime.now() + timedelta(minutes=1)}
             )
 
         partner, props = self.crash_then_edit(edit)

@@ -4,8 +4,10 @@ from unittest.mock import patch
 
 from odoo.tools import mute_logger
 
-from odoo.addons.hubspot_connector.models.hubspot_sync_mixin import HubspotSyncMixin
-from odoo.addons.hubspot_connector.models.res_partner import ResPartner
+from odoo.addons.hubspot_connector.models.hubspot_contact_binding import HubspotContactBinding
+from odoo.addons.hubspot_connector.models.hubspot_export import HubspotBindingExport
+from odoo.addons.hubspot_connector.models.hubspot_import import HubspotBindingImport
+from odoo.addons.hubspot_connector.models.hubspot_reconcile import HubspotBindingReconcile
 
 from .common import HubspotCase
 from .corpus import incompressible
@@ -32,14 +34,16 @@ class TestRecordIsolation(HubspotCase):
 
     def uncapped(self):
         """Switch the length caps off, to reach the database's own limits."""
-        return patch.object(HubspotSyncMixin, "_hubspot_text_limits", lambda self: {})
+        return patch.object(HubspotBindingReconcile, "_hubspot_text_limits", lambda self: {})
 
     def issue_of(self, contact):
         return self.env["hubspot.sync.issue"].search([("hubspot_id", "=", contact["id"])])
 
     def push_failing_for(self, partner, model_class, method, error):
         """Run the queue job with ``method`` raising ``error`` for ``partner`` alone."""
-        with failing_for(model_class, method, lambda records, _arg: records == partner, error):
+        with failing_for(
+            model_class, method, lambda bindings, _arg: bindings.odoo_id == partner, error
+        ):
             self.process_queue()
         self.assertEqual(partner.hubspot_sync_state, "failing")
         self.assertIn(str(error), partner.hubspot_last_error)
@@ -51,7 +55,7 @@ class TestRecordIsolation(HubspotCase):
         for contact in self.good:
             self.assertEqual(self.partner_of(contact).hubspot_sync_state, "synced")
 
-    @mute_logger("odoo.sql_db", "odoo.addons.hubspot_connector.models.hubspot_sync_mixin")
+    @mute_logger("odoo.sql_db", "odoo.addons.hubspot_connector.models.hubspot_import")
     def test_an_index_refusing_a_new_record_fails_that_record_alone(self):
         huge = self.hs_contact(email="huge@example.com", firstname=incompressible(10_000))
         with self.uncapped():
@@ -62,7 +66,7 @@ class TestRecordIsolation(HubspotCase):
         self.assertEqual(issue.kind, "failed")
         self.assertIn("index row", issue.message)
 
-    @mute_logger("odoo.sql_db", "odoo.addons.hubspot_connector.models.hubspot_sync_mixin")
+    @mute_logger("odoo.sql_db", "odoo.addons.hubspot_connector.models.hubspot_import")
     def test_an_index_refusing_an_update_fails_that_record_alone(self):
         linked = self.hs_contact(email="linked@example.com", firstname="Short")
         self.pull_contacts()
@@ -90,12 +94,12 @@ class TestRecordIsolation(HubspotCase):
         self.assertEqual(partner.hubspot_error_kind, "cleaned_value")
         self.assertIn("cut from 10000", partner.hubspot_last_error)
 
-    @mute_logger("odoo.addons.hubspot_connector.models.hubspot_sync_mixin")
+    @mute_logger("odoo.addons.hubspot_connector.models.hubspot_import")
     def test_a_failure_report_is_cleaned_and_capped(self):
         broken = self.hs_contact(email="broken@example.com", firstname="Bro\x00ken")
         with failing_for(
-            HubspotSyncMixin,
-            "_hubspot_import_one",
+            HubspotBindingImport,
+            "_import_one",
             lambda _records, payload: payload["id"] == broken["id"],
             ValueError("bad \x00 value " + "x" * 5000),
         ):
@@ -113,7 +117,7 @@ class TestRecordIsolation(HubspotCase):
         ]
         stuck = partners[1]
         error = ValueError("cannot record this one")
-        self.push_failing_for(stuck, HubspotSyncMixin, "_hubspot_mark_pushed", error)
+        self.push_failing_for(stuck, HubspotBindingExport, "_hubspot_mark_pushed", error)
         for partner in partners[0::2]:
             self.assertEqual(partner.hubspot_sync_state, "synced")
         entry = self.env["hubspot.sync.queue"].search([("res_id", "=", stuck.id)])
@@ -126,5 +130,5 @@ class TestRecordIsolation(HubspotCase):
         fine = self.tagged_partner(name="Fine Push", email="finepush@example.com")
         broken = self.tagged_partner(name="Broken Push", email="brokenpush@example.com")
         error = OverflowError("no phone today")
-        self.push_failing_for(broken, ResPartner, "_hubspot_read_phone", error)
+        self.push_failing_for(broken, HubspotContactBinding, "_odoo2hubspot_phone", error)
         self.assertEqual(fine.hubspot_sync_state, "synced")

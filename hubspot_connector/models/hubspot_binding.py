@@ -1,0 +1,446 @@
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+from .hubspot_common import (
+    IMPORT_CONTEXT,
+    MESSAGE_LIMIT,
+    SYNC_STATES,
+    RunCache,
+    error_text,
+    run_cached,
+)
+
+# The fields of the Odoo record that show its binding of the current company's portal.
+PUBLIC_FIELDS = {
+    "hubspot_id": "hubspot_id",
+    "sync_state": "hubspot_sync_state",
+    "error_kind": "hubspot_error_kind",
+}
+
+
+class HubspotBinding(models.AbstractModel):
+    """The link between one Odoo record and one HubSpot object of one portal.
+
+    A concrete binding model exists per HubSpot object type (contacts, deals):
+    it names its Odoo model (``odoo_id``) and holds the specifics of the type
+    (scope, matching, value converters). Its class attributes make the registry
+    of object types (``_hubspot_types``). A binding is unique both ways per
+    portal: one HubSpot object links to one Odoo record, one Odoo record to one
+    HubSpot object; a shared partner may be bound in two portals. A binding
+    without ``hubspot_id`` is an Odoo record on its way to HubSpot.
+
+    The mechanism is split by responsibility: ``hubspot.binding.reconcile``
+    (three-way merge), ``hubspot.binding.import`` and ``hubspot.binding.export``.
+    """
+
+    _name = "hubspot.binding"
+    _inherit = ["hubspot.binding.reconcile", "hubspot.binding.import", "hubspot.binding.export"]
+    _description = "HubSpot Binding"
+
+    # --- The registry entry of a concrete binding model ---
+    # HubSpot's object type in API paths, what users call it, and its type id in the
+    # web app's URLs.
+    _hubspot_object_type = None
+    _hubspot_object_label = None
+    _hubspot_type_id = None
+    # The property HubSpot's searches order changes by.
+    _hubspot_modified_property = None
+    # The company's Boolean field that switches the sync of this type on.
+    _hubspot_enabled_field = None
+    # Jobs serve the types in this order (deals link to contacts: contacts first).
+    _hubspot_sequence = 10
+    # Converters this type adds for its field mappings: {name: label}.
+    _hubspot_converters = {}
+    # Whether archiving the Odoo record counts as deleting it (not for lost leads).
+    _hubspot_archive_is_removal = True
+    # The unique-valued HubSpot property that holds the Odoo id of a record made from
+    # Odoo, its label and property group: a create is an upsert on it, so a retry after
+    # a lost reply or a crash finds the record it already made instead of making another.
+    _hubspot_odoo_id_property = None
+    _hubspot_odoo_id_label = None
+    _hubspot_property_group = None
+
+    company_id = fields.Many2one(
+        "res.company",
+        string="Portal",
+        required=True,
+        readonly=True,
+        index=True,
+        ondelete="cascade",
+        help="The Odoo company whose HubSpot portal the object belongs to.",
+    )
+    hubspot_id = fields.Char(string="HubSpot ID", readonly=True)
+    sync_state = fields.Selection(
+        SYNC_STATES, string="HubSpot Sync", readonly=True, index=True, default="pending"
+    )
+    last_sync = fields.Datetime(string="Last HubSpot Sync", readonly=True)
+    last_error = fields.Text(string="HubSpot Error", readonly=True)
+    error_kind = fields.Char(string="HubSpot Error Kind", readonly=True)
+    hubspot_updated_at = fields.Datetime(
+        string="Last Change in HubSpot",
+        readonly=True,
+        help="HubSpot's last-modified time of the version last synced.",
+    )
+    odoo_changed_at = fields.Datetime(
+        string="Last Synced Change in Odoo",
+        readonly=True,
+        help="When a synced field was last changed in Odoo (not by the sync).",
+    )
+    synced_values = fields.Json(
+        readonly=True, help="HubSpot property values both sides agreed on at the last sync."
+    )
+    note = fields.Text(
+        string="HubSpot Note",
+        readonly=True,
+        help="What the sync waits for in Odoo (a user, a stage mapping, a linked contact).",
+    )
+    waiting = fields.Json(
+        readonly=True,
+        help="HubSpot values Odoo cannot take yet, with Odoo's value at that time: "
+        "{property: [HubSpot's value, Odoo's value]}.",
+    )
+
+    _sql_constraints = [
+        (
+            "hubspot_uniq",
+            "unique(company_id, hubspot_id)",
+            "This HubSpot record is already linked to another Odoo record.",
+        ),
+        (
+            "odoo_uniq",
+            "unique(company_id, odoo_id)",
+            "This Odoo record is already linked in this portal.",
+        ),
+    ]
+
+    # ------------------------------------------------------------------
+    # The registry of object types
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _hubspot_types(self):
+        """``{object type: binding model}`` of every installed type, in job order."""
+        names = self.env.registry.descendants(["hubspot.binding"], "_inherit")
+        bindings = [self.env[name] for name in names if not self.env[name]._abstract]
+        bindings.sort(key=lambda binding: (binding._hubspot_sequence, binding._name))
+        return {binding._hubspot_object_type: binding for binding in bindings}
+
+    @api.model
+    def _hubspot_type_selection(self):
+        """The object types as a selection, for the models that name one."""
+        return [(name, b._hubspot_object_label) for name, b in self._hubspot_types().items()]
+
+    @api.model
+    def _hubspot_binding_models(self, odoo_model):
+        """The binding models of the types an Odoo model is synced as."""
+        return [
+            binding
+            for binding in self._hubspot_types().values()
+            if binding._fields["odoo_id"].comodel_name == odoo_model
+        ]
+
+    @api.model
+    def _hubspot_sync_enabled(self, company):
+        """Whether ``company`` syncs this object type at all (its settings switch)."""
+        return bool(company[self._hubspot_enabled_field])
+
+    # ------------------------------------------------------------------
+    # Hooks for the concrete types
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _hubspot_push_scope(self, company, records):
+        """Return the Odoo ``records`` that ``company`` sends to HubSpot."""
+        raise NotImplementedError()
+
+    @api.model
+    def _hubspot_scope_fields(self):
+        """Odoo fields that decide whether a record is in the push scope."""
+        return set()
+
+    @api.model
+    def _hubspot_prepare_run(self, company, client):
+        """Return ``self`` with a cache for one run (in the context)."""
+        return self.with_context(hubspot_run=RunCache(client))
+
+    @api.model
+    def _hubspot_cached(self, key, compute):
+        """``compute()``, once per run when a job runs, every time otherwise."""
+        return run_cached(self.env, key, compute)
+
+    def _hubspot_after_link(self):
+        """Hook: the bindings ``self`` were just linked to HubSpot objects."""
+
+    @api.model
+    def _hubspot_after_run(self, company):
+        """Hook: a run for ``company`` is committed; its effects are visible to others."""
+
+    # ------------------------------------------------------------------
+    # The public fields of the Odoo record
+    # ------------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        bindings = super().create(vals_list)
+        bindings._hubspot_show_on_records()
+        return bindings
+
+    def write(self, vals):
+        result = super().write(vals)
+        if PUBLIC_FIELDS.keys() & vals.keys():
+            self._hubspot_show_on_records()
+        return result
+
+    def unlink(self):
+        self._hubspot_show_on_records(remove=True)
+        return super().unlink()
+
+    def _hubspot_show_on_records(self, remove=False):
+        """Copy the HubSpot id, sync state and error kind onto the Odoo records, by portal.
+
+        The Odoo record shows them as company-dependent fields, read for the
+        current company and searched and grouped without a join. One statement
+        per call: imports write thousands of bindings.
+        """
+        if not self:
+            return
+        self.flush_recordset(list(PUBLIC_FIELDS))
+        odoo_model = self.env[self._fields["odoo_id"].comodel_name]
+        if remove:
+            columns = [
+                SQL("%s = %s - b.company_id::text", SQL.identifier(col), SQL.identifier("p", col))
+                for col in PUBLIC_FIELDS.values()
+            ]
+        else:
+            columns = [
+                SQL(
+                    "%s = COALESCE(%s, '{}'::jsonb) || jsonb_build_object(b.company_id::text, %s)",
+                    SQL.identifier(col),
+                    SQL.identifier("p", col),
+                    SQL.identifier("b", source),
+                )
+                for source, col in PUBLIC_FIELDS.items()
+            ]
+        self.env.cr.execute(
+            SQL(
+                "UPDATE %s p SET %s FROM %s b WHERE b.odoo_id = p.id AND b.id = ANY(%s)",
+                SQL.identifier(odoo_model._table),
+                SQL(", ").join(columns),
+                SQL.identifier(self._table),
+                self.ids,
+            )
+        )
+        odoo_model.invalidate_model(list(PUBLIC_FIELDS.values()))
+
+    # ------------------------------------------------------------------
+    # Bindings: find, make, link, unlink
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _hubspot_linked(self, company, hubspot_ids):
+        """``{HubSpot id: binding}`` of the given ids in ``company``'s portal."""
+        bindings = self.sudo().search(
+            [("company_id", "=", company.id), ("hubspot_id", "in", list(hubspot_ids))]
+        )
+        return {binding.hubspot_id: binding for binding in bindings}
+
+    @api.model
+    def _hubspot_of_records(self, company, records):
+        """The bindings of Odoo ``records`` in ``company``'s portal (those that have one)."""
+        return self.sudo().search([("company_id", "=", company.id), ("odoo_id", "in", records.ids)])
+
+    @api.model
+    def _hubspot_ensure(self, company, records):
+        """The bindings of ``records`` in ``company``'s portal, made where missing.
+
+        An insert that skips existing rows: a person's edit and a job may make
+        the same binding at once, and neither must fail on the other.
+        """
+        if records:
+            self.env.flush_all()
+            now = fields.Datetime.now()
+            self.env.cr.execute(
+                SQL(
+                    """INSERT INTO %s (company_id, odoo_id, sync_state,
+                                       create_uid, write_uid, create_date, write_date)
+                       SELECT %s, id, 'pending', %s, %s, %s, %s FROM unnest(%s) AS id
+                       ON CONFLICT (company_id, odoo_id) DO NOTHING""",
+                    SQL.identifier(self._table),
+                    company.id,
+                    self.env.uid,
+                    self.env.uid,
+                    now,
+                    now,
+                    records.ids,
+                )
+            )
+            self.invalidate_model()
+        return self._hubspot_of_records(company, records)
+
+    @api.model
+    def _hubspot_write(self, vals):
+        """Write as the sync: never echoed back, never blocked by access rules."""
+        return self.with_context(**IMPORT_CONTEXT).sudo().write(vals)
+
+    def _link_to(self, hubspot_id, note):
+        """Link (or re-point) the binding ``self`` to a HubSpot id, and journal it."""
+        self.ensure_one()
+        event = "link_moved" if self.hubspot_id else "link_created"
+        self.env["hubspot.sync.journal"]._log(
+            event,
+            self,
+            hubspot_id=hubspot_id,
+            old_value=self.hubspot_id or False,
+            new_value=hubspot_id,
+            note=note,
+        )
+        self._hubspot_write({"hubspot_id": hubspot_id})
+        self._hubspot_after_link()
+
+    def _drop_link(self, note):
+        """Remove the HubSpot link of the bindings ``self``, keeping the Odoo records."""
+        linked = self.filtered("hubspot_id")
+        for binding in linked:
+            self.env["hubspot.sync.journal"]._log(
+                "link_removed", binding, old_value=binding.hubspot_id, note=note
+            )
+        linked._hubspot_write({"hubspot_id": False, "synced_values": False})
+
+    # ------------------------------------------------------------------
+    # States
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _hubspot_state_vals(self, state, errors=()):
+        """Values recording the outcome of a sync; any error makes the record "failing"."""
+        messages = [error_text(error) for error in errors]
+        kind = False
+        if errors:
+            error = errors[0]
+            kind = getattr(error, "kind", None) or getattr(error, "category", None)
+            kind = kind or type(error).__name__
+        return {
+            "sync_state": "failing" if messages else state,
+            "last_error": "\n".join(messages)[:MESSAGE_LIMIT] or False,
+            "error_kind": kind,
+            "last_sync": fields.Datetime.now(),
+        }
+
+    @api.model
+    def _hubspot_result_vals(self, state, result):
+        """State, note and waiting values of a reconcile result: notes never fail a record."""
+        return dict(
+            self._hubspot_state_vals(state, result["errors"]),
+            note="\n".join(str(note) for note in result["notes"]) or False,
+            waiting=result["waiting"] or False,
+        )
+
+    def _hubspot_set_state(self, state, errors=()):
+        self._hubspot_write(self._hubspot_state_vals(state, errors))
+
+    # ------------------------------------------------------------------
+    # Changes made in Odoo
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _hubspot_note_odoo_change(self, records):
+        """Stamp the change time and queue a push for the Odoo ``records`` in scope."""
+        now = fields.Datetime.now()
+        queue = self.env["hubspot.sync.queue"].sudo()
+        for company in self.env["res.company"].sudo()._hubspot_companies():
+            if not self._hubspot_sync_enabled(company):
+                continue
+            in_scope = self._hubspot_push_scope(company, records)
+            if not in_scope:
+                continue
+            bindings = self._hubspot_ensure(company, in_scope)
+            bindings._hubspot_write({"odoo_changed_at": now, "sync_state": "pending"})
+            queue._enqueue(company, "push", self._hubspot_object_type, res_ids=in_scope.ids)
+            queue._trigger_job()
+
+    @api.model
+    def _hubspot_note_odoo_removal(self, records, how):
+        """Apply the deletion policy to bindings whose Odoo record is archived or deleted.
+
+        HubSpot is never asked to delete: with the "archive" policy its record is
+        archived (restorable there for 90 days) and the link removed; with the
+        default policy HubSpot is left alone and the journal says so.
+        """
+        journal = self.env["hubspot.sync.journal"]
+        bindings = self.sudo().search([("odoo_id", "in", records.ids), ("hubspot_id", "!=", False)])
+        for binding in bindings:
+            company = binding.company_id
+            if company.hubspot_delete_policy_odoo2hubspot == "archive":
+                self.env["hubspot.sync.queue"].sudo()._enqueue(
+                    company, "archive", self._hubspot_object_type, hubspot_ids=[binding.hubspot_id]
+                )
+                note = self.env._("%(how)s in Odoo: the HubSpot record will be archived.", how=how)
+                journal._log("archived", binding, note=note)
+                binding._drop_link(self.env._("%(how)s in Odoo.", how=how))
+            else:
+                note = self.env._(
+                    "%(how)s in Odoo: the HubSpot record is kept (deletion policy).", how=how
+                )
+                journal._log("kept", binding, note=note)
+
+    @api.model
+    def _hubspot_reevaluate_waiting(self, company, values=None):
+        """Take up again the bindings that wait for a change just made in Odoo.
+
+        Called by that change (a new user, a stage mapping, a linked contact,
+        options fetched), never on a timer. Records holding HubSpot values they
+        could not take are read again from HubSpot; records whose own value could
+        not be sent are pushed again. ``values`` narrows it to bindings waiting
+        for one of these HubSpot values: ``{property: set of values, or None for any}``.
+        """
+        bindings = self._hubspot_waiting_bindings(company)
+        if values is not None:
+            bindings = bindings.filtered(
+                lambda b: any(
+                    name in (b.waiting or {}) and (wanted is None or b.waiting[name][0] in wanted)
+                    for name, wanted in values.items()
+                )
+            )
+        queue = self.env["hubspot.sync.queue"].sudo()
+        to_read = bindings.filtered("waiting")
+        object_type = self._hubspot_object_type
+        queue._enqueue(company, "fetch", object_type, hubspot_ids=to_read.mapped("hubspot_id"))
+        queue._enqueue(company, "push", object_type, res_ids=(bindings - to_read).odoo_id.ids)
+        if bindings:
+            queue._trigger_job()
+
+    @api.model
+    def _hubspot_waiting_bindings(self, company):
+        """Bindings of ``company`` that hold HubSpot values or a note waiting for Odoo."""
+        return self.sudo().search(
+            [
+                ("company_id", "=", company.id),
+                ("hubspot_id", "!=", False),
+                "|",
+                ("waiting", "!=", False),
+                ("note", "!=", False),
+            ]
+        )
+
+    @api.model
+    def _hubspot_retry(self, records):
+        """Sync these Odoo records again now: read HubSpot's version, then send Odoo's."""
+        queue = self.env["hubspot.sync.queue"].sudo()
+        object_type = self._hubspot_object_type
+        for company in self.env["res.company"].sudo()._hubspot_companies():
+            linked = self._hubspot_of_records(company, records).filtered("hubspot_id")
+            queue._enqueue(company, "fetch", object_type, hubspot_ids=linked.mapped("hubspot_id"))
+            to_push = linked.odoo_id | self._hubspot_push_scope(company, records - linked.odoo_id)
+            queue._enqueue(company, "push", object_type, res_ids=to_push.ids)
+        queue._trigger_job()
+
+    def _hubspot_url(self):
+        """The address of the HubSpot object in HubSpot's web app."""
+        self.ensure_one()
+        portal = self.company_id.hubspot_portal_id
+        if not (self.hubspot_id and portal):
+            return False
+        return (
+            f"{self.company_id._hubspot_app_url()}/contacts/{portal}/record/"
+            f"{self._hubspot_type_id}/{self.hubspot_id}"
+        )

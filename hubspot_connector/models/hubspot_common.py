@@ -1,0 +1,88 @@
+"""Values the sync's modules share: record states, the import context, one value error."""
+
+import psycopg2
+
+from odoo.exceptions import UserError
+
+from ..services import cleaning
+from ..services.exceptions import HubspotError
+
+SYNC_STATES = [
+    ("pending", "Waiting for sync"),
+    ("synced", "In sync"),
+    ("excluded", "Excluded"),
+    ("failing", "Failing"),
+    ("review", "Needs review"),
+]
+
+# Snapshot key of HubSpot's exact last-modified time of the version synced (to the
+# millisecond: a Datetime field keeps seconds only).
+VERSION_KEY = "updatedAt"
+
+# Context key set on every write the sync makes, so that an import is never
+# queued to be pushed back (no echo).
+IMPORT_CONTEXT = {"hubspot_import": True, "tracking_disable": True}
+
+# Payload key of the field-level notes on values cleaned when a page came in.
+CLEANED_KEY = "odoo_cleaned_values"
+
+# Mapped "properties" under this prefix are associations, not HubSpot properties.
+ASSOCIATION_PREFIX = "associations."
+
+# What bad data can raise while one record is converted or written (database errors
+# at flush included); other exceptions are bugs, isolated too but logged with a traceback.
+RECORD_ERRORS = (HubspotError, ValueError, OverflowError, UserError, psycopg2.Error)
+
+# Longest error text kept on a record or an issue.
+MESSAGE_LIMIT = 2000
+
+
+def error_text(error):
+    """The text of an error, safe to store and short enough to read."""
+    return cleaning.clean_text(str(error) or type(error).__name__, MESSAGE_LIMIT)[0]
+
+
+def hubspot_datetime(value):
+    """A HubSpot timestamp as naive UTC, or None when there is none."""
+    return cleaning.parse_datetime(value) if value else None
+
+
+class HubspotValueError(ValueError):
+    """A single value cannot be converted; the field is skipped, the record syncs."""
+
+    def __init__(self, message, kind="invalid_value", waiting=False, blocking=False, fallback=None):
+        super().__init__(message)
+        self.kind = kind
+        # True when a new record must not be created without this value (a deal
+        # without its stage would land in a guessed one).
+        self.blocking = blocking
+        # True when nothing is wrong but Odoo lacks something a person adds (a
+        # user for the deal owner, a stage mapping, a linked contact): the record
+        # is not failing, it shows a note, and it is evaluated again when that
+        # change happens in Odoo, never on a timer.
+        self.waiting = waiting
+        # Odoo values to write meanwhile (an unknown owner leaves no salesperson).
+        self.fallback = fallback or {}
+
+
+def run_cached(env, key, compute):
+    """``compute()``, once per run when a job runs (its ``RunCache``), every time otherwise."""
+    cache = env.context.get("hubspot_run")
+    return cache.get(key, compute) if cache else compute()
+
+
+class RunCache:
+    """What one run of a job looks up again and again (users, pipelines, links), once.
+
+    Lives in the context of the records a job works on; holds plain values and
+    ids, never records, so it survives the cache invalidation after each commit.
+    """
+
+    def __init__(self, client):
+        self.client = client
+        self._values = {}
+
+    def get(self, key, compute):
+        if key not in self._values:
+            self._values[key] = compute()
+        return self._values[key]

@@ -1,0 +1,369 @@
+import phonenumbers
+
+from odoo import Command, api, fields, models, tools
+
+from ..services import cleaning
+from .hubspot_common import IMPORT_CONTEXT, HubspotValueError, hubspot_datetime
+
+
+class HubspotContactBinding(models.Model):
+    """A HubSpot contact and the partner it syncs with."""
+
+    _name = "hubspot.contact.binding"
+    _inherit = "hubspot.binding"
+    _description = "HubSpot Contact Binding"
+    _hubspot_object_type = "contacts"
+    _hubspot_object_label = "Contact"
+    _hubspot_type_id = "0-1"
+    _hubspot_modified_property = "lastmodifieddate"
+    _hubspot_enabled_field = "hubspot_sync_contacts"
+    _hubspot_sequence = 10
+    _hubspot_converters = {
+        "email": "E-mail",
+        "phone": "Phone number",
+        "person_name": "First and last name",
+        "company_name": "Company name",
+        "country": "Country (ISO code)",
+        "state": "State",
+    }
+    _hubspot_odoo_id_property = "odoo_partner_id"
+    _hubspot_odoo_id_label = "Odoo contact ID"
+    _hubspot_property_group = "contactinformation"
+
+    odoo_id = fields.Many2one(
+        "res.partner", string="Partner", required=True, readonly=True, ondelete="cascade"
+    )
+
+    # ------------------------------------------------------------------
+    # Scope and matching
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _hubspot_push_scope(self, company, records):
+        """Partners of the company (or shared) with its contacts tag, and not archived."""
+        category = company.hubspot_partner_category_id
+        no_company = self.env["res.company"]
+        return records.filtered(
+            lambda p: (
+                category in p.category_id and p.active and p.company_id in (company, no_company)
+            )
+        )
+
+    @api.model
+    def _hubspot_scope_fields(self):
+        return {"category_id", "active"}
+
+    @api.model
+    def _hubspot_accept_new(self, payload, company):
+        """The start date and the lead-status filter decide what is imported."""
+        props = payload["properties"]
+        since = company.hubspot_contacts_since
+        created = hubspot_datetime(props.get("createdate") or payload.get("createdAt"))
+        if since and created and created.date() < since:
+            return "created_before_start_date"
+        statuses = company.hubspot_lead_status_ids.mapped("value")
+        if statuses and props.get("hs_lead_status") not in statuses:
+            return "lead_status_filtered"
+        return None
+
+    @api.model
+    def _hubspot_email(self, value):
+        """The one valid address in ``value``, or None: anything else matches nothing."""
+        try:
+            return cleaning.parse_email(value) if value else None
+        except cleaning.CleaningError:
+            return None
+
+    @api.model
+    def _hubspot_partners_by_email(self, emails, company):
+        """``{address: partners}`` of the company whose e-mail is exactly that one address.
+
+        Odoo's ``email_normalized`` takes the first address of a list: a partner
+        with "x,victim@example.com" must not pass for victim@example.com.
+        """
+        emails = {email for email in emails if email}
+        if not emails:
+            return {}
+        partners = (
+            self.env["res.partner"]
+            .with_context(active_test=False)
+            .search(
+                [
+                    ("email_normalized", "in", list(emails)),
+                    ("company_id", "in", (company.id, False)),
+                ]
+            )
+        )
+        by_email = {}
+        for partner in partners:
+            email = self._hubspot_email(partner.email)
+            if email == partner.email_normalized:
+                by_email[email] = by_email.get(email, partners.browse()) | partner
+        return by_email
+
+    @api.model
+    def _hubspot_find_matches(self, payloads, company):
+        """First link by e-mail only when exactly one partner has it.
+
+        One query per page; only a valid single address is matched. A partner
+        already linked to another HubSpot contact is no free match: a duplicate
+        never takes over a link (links are sticky), it goes to review with the other candidates.
+        """
+        emails = {}
+        for payload in payloads:
+            email = self._hubspot_email(payload["properties"].get("email"))
+            if email:
+                emails[payload["id"]] = email
+        by_email = self._hubspot_partners_by_email(emails.values(), company)
+        found = self.env["res.partner"].union(*by_email.values())
+        taken = self._hubspot_of_records(company, found).filtered("hubspot_id").odoo_id
+        matches = {}
+        for hubspot_id, email in emails.items():
+            found = by_email.get(email, taken.browse())
+            if len(found) == 1 and found not in taken:
+                matches[hubspot_id] = (found, taken.browse())
+            elif found:
+                matches[hubspot_id] = (taken.browse(), found)
+        return matches
+
+    @api.model
+    def _hubspot_create_defaults(self, payload, company):
+        props = payload["properties"]
+        name = " ".join(
+            part
+            for part in (props.get("firstname"), props.get("lastname"))
+            if part and part.strip()
+        )
+        vals = {
+            "name": name.strip()
+            or self._hubspot_email(props.get("email"))
+            or self._hubspot_placeholder_name(payload["id"])
+        }
+        if company.hubspot_partner_category_id:
+            vals["category_id"] = [(4, company.hubspot_partner_category_id.id)]
+        return vals
+
+    def _link_to(self, hubspot_id, note):
+        """A partner linked to a HubSpot contact joins the contacts tag."""
+        result = super()._link_to(hubspot_id, note)
+        category = self.company_id.hubspot_partner_category_id
+        partner = self.odoo_id
+        if category and category not in partner.category_id:
+            partner.with_context(**IMPORT_CONTEXT).sudo().category_id = [Command.link(category.id)]
+        return result
+
+    def _hubspot_after_link(self):
+        """Deals waiting for these contacts, on either side, take them up now."""
+        result = super()._hubspot_after_link()
+        for company in self.company_id:
+            contacts = self.filtered(lambda b, company=company: b.company_id == company)
+            self.env["hubspot.deal.binding"]._hubspot_contacts_linked(company, contacts)
+        return result
+
+    @api.model
+    def _hubspot_payload_label(self, payload):
+        props = payload["properties"]
+        name = " ".join(p for p in (props.get("firstname"), props.get("lastname")) if p)
+        return name or props.get("email") or payload["id"]
+
+    def _hubspot_push_error(self, plan, error, company):
+        """A 409 on create links to the existing contact only if one partner has its e-mail."""
+        existing_id = getattr(error, "existing_id", None)
+        if not existing_id:
+            return False
+        holder = self._hubspot_linked(company, [existing_id]).get(existing_id)
+        partner = self.odoo_id
+        email = self._hubspot_email(partner.email)
+        others = len(self._hubspot_partners_by_email([email], company).get(email, ()))
+        if holder or others > 1:
+            self._hubspot_set_state("review")
+            self._hubspot_report_review(
+                company,
+                {"id": existing_id, "properties": {"email": partner.email}},
+                "ambiguous_match",
+                self.env._(
+                    "HubSpot already has a contact with %(email)s, and %(count)s Odoo "
+                    "partners claim it: choose which one is linked.",
+                    email=partner.email,
+                    count=others + (1 if holder else 0),
+                ),
+                partner | (holder.odoo_id if holder else partner.browse()),
+            )
+            return True
+        self._link_to(existing_id, self.env._("Linked to the existing HubSpot contact (409)."))
+        self.env["hubspot.sync.queue"].sudo()._enqueue(
+            company, "fetch", self._hubspot_object_type, hubspot_ids=[existing_id]
+        )
+        return True
+
+    # ------------------------------------------------------------------
+    # Converters: _odoo2hubspot_<converter> and _hubspot2odoo_<converter>
+    # ------------------------------------------------------------------
+
+    # An invalid address on either side is reported on the record and syncs in neither
+    # direction: it is not written into Odoo's e-mail, and Odoo's does not replace it in
+    # HubSpot (nor HubSpot's Odoo's), until someone corrects it. The other fields sync.
+
+    def _hubspot_check_email(self, value, side):
+        """The normalized address in ``value`` (read on ``side``), or a field-level error."""
+        if not value:
+            return ""
+        try:
+            return cleaning.parse_email(value)
+        except cleaning.CleaningError as error:
+            raise HubspotValueError(
+                self.env._(
+                    "Invalid e-mail address %(email)r in %(side)s (%(reason)s): it is not synced.",
+                    email=value[:300],
+                    side=side,
+                    reason=error,
+                ),
+                "invalid_email",
+            ) from None
+
+    def _odoo2hubspot_email(self, mapping, base):
+        email = self.odoo_id.email
+        return {mapping.hubspot_properties[0]: self._hubspot_check_email(email, "Odoo")}
+
+    def _normalize_hubspot_email(self, mapping, values, payload):
+        return {name: self._hubspot_check_email(value, "HubSpot") for name, value in values.items()}
+
+    def _hubspot2odoo_email(self, mapping, remote, payload):
+        return {mapping.odoo_field: remote[mapping.hubspot_properties[0]] or False}
+
+    def _hubspot_phone_region(self, payload=None):
+        """Country code that national phone numbers are read in."""
+        code = payload and (payload["properties"].get("country") or "").strip().upper()
+        if code and len(code) == 2:
+            return code
+        return (self.odoo_id.country_id or self.env.company.country_id).code or None
+
+    def _hubspot_format_phone(self, value, region):
+        """E.164 when the number parses for the known country, else an error."""
+        if not value:
+            return ""
+        try:
+            number = phonenumbers.parse(value, region)
+        except phonenumbers.NumberParseException as error:
+            raise HubspotValueError(
+                self.env._("Unparsable phone number %(phone)r.", phone=value), "invalid_phone"
+            ) from error
+        if not phonenumbers.is_possible_number(number):
+            raise HubspotValueError(
+                self.env._("Impossible phone number %(phone)r.", phone=value), "invalid_phone"
+            )
+        formatted = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        if number.extension:
+            formatted += f" ext. {number.extension}"
+        return formatted
+
+    def _odoo2hubspot_phone(self, mapping, base):
+        value = self.odoo_id[mapping.odoo_field] or ""
+        try:
+            value = self._hubspot_format_phone(value, self._hubspot_phone_region())
+        except HubspotValueError:
+            value = value.strip()
+        return {mapping.hubspot_properties[0]: value}
+
+    def _normalize_hubspot_phone(self, mapping, values, payload):
+        region = self._hubspot_phone_region(payload)
+        normalized = {}
+        for name, value in values.items():
+            try:
+                normalized[name] = self._hubspot_format_phone(value, region)
+            except HubspotValueError:
+                normalized[name] = value
+        return normalized
+
+    def _hubspot2odoo_phone(self, mapping, remote, payload):
+        value = remote[mapping.hubspot_properties[0]]
+        return {
+            mapping.odoo_field: self._hubspot_format_phone(
+                value, self._hubspot_phone_region(payload)
+            )
+            or False
+        }
+
+    def _odoo2hubspot_person_name(self, mapping, base):
+        """Split the name, unless it is still what the last sync made of it (round trip).
+
+        A contact without a name got the e-mail or its id as name (a partner needs
+        one): that placeholder is not a name to send back.
+        """
+        first, last = mapping.hubspot_properties
+        partner = self.odoo_id
+        name = (partner.name or "").strip()
+        joined = " ".join(v for v in (base.get(first), base.get(last)) if v)
+        placeholders = {partner.email or "", self._hubspot_placeholder_name()}
+        if name == joined or (not joined and name in placeholders):
+            return {first: base.get(first, ""), last: base.get(last, "")}
+        if partner.is_company or " " not in name:
+            return {first: "", last: name}
+        given, _sep, family = name.rpartition(" ")
+        return {first: given, last: family}
+
+    def _hubspot_placeholder_name(self, hubspot_id=None):
+        return self.env._("HubSpot contact %(id)s", id=hubspot_id or self.hubspot_id)
+
+    def _hubspot2odoo_person_name(self, mapping, remote, payload):
+        name = " ".join(v for v in remote.values() if v)
+        return {mapping.odoo_field: name} if name else {}
+
+    def _odoo2hubspot_company_name(self, mapping, base):
+        partner = self.odoo_id
+        return {mapping.hubspot_properties[0]: partner.parent_id.name or partner.company_name or ""}
+
+    def _hubspot2odoo_company_name(self, mapping, remote, payload):
+        if self.odoo_id.parent_id:
+            return {}
+        return {mapping.odoo_field: remote[mapping.hubspot_properties[0]] or False}
+
+    def _odoo2hubspot_country(self, mapping, base):
+        return {mapping.hubspot_properties[0]: self.odoo_id.country_id.code or ""}
+
+    def _normalize_hubspot_country(self, mapping, values, payload):
+        return {name: value.upper() if len(value) == 2 else value for name, value in values.items()}
+
+    def _hubspot2odoo_country(self, mapping, remote, payload):
+        value = remote[mapping.hubspot_properties[0]]
+        if not value:
+            return {mapping.odoo_field: False}
+        country = self._hubspot_country_ids().get(value.lower())
+        if not country:
+            raise HubspotValueError(
+                self.env._("Unknown country %(country)r.", country=value), "unknown_country"
+            )
+        return {mapping.odoo_field: country}
+
+    @api.model
+    @tools.ormcache("self.env.lang")
+    def _hubspot_country_ids(self):
+        """Country ids by lower-case ISO code and name: asked for every imported contact."""
+        ids = {}
+        # All of them (about 250), once per language: the cache serves every contact.
+        for country in self.env["res.country"].sudo().search([]):  # pylint: disable=no-search-all
+            ids[country.name.lower()] = country.id
+            ids[country.code.lower()] = country.id
+        return ids
+
+    def _odoo2hubspot_state(self, mapping, base):
+        return {mapping.hubspot_properties[0]: self.odoo_id.state_id.name or ""}
+
+    def _hubspot2odoo_state(self, mapping, remote, payload):
+        value = remote[mapping.hubspot_properties[0]]
+        if not value:
+            return {mapping.odoo_field: False}
+        domain = ["|", ("code", "=ilike", value), ("name", "=ilike", value)]
+        country_code = (payload["properties"].get("country") or "").strip()
+        if country_code:
+            domain += [
+                "|",
+                ("country_id.code", "=ilike", country_code),
+                ("country_id.name", "=ilike", country_code),
+            ]
+        state = self.env["res.country.state"].search(domain, limit=1)
+        if not state:
+            raise HubspotValueError(
+                self.env._("Unknown state %(state)r.", state=value), "unknown_state"
+            )
+        return {mapping.odoo_field: state.id}

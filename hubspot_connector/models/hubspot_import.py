@@ -1,0 +1,580 @@
+import logging
+from contextlib import nullcontext, suppress
+from functools import partial
+
+from psycopg2.errors import TransactionRollbackError
+
+from odoo import Command, api, models
+from odoo.tools import SQL
+
+from ..services.exceptions import HubspotNotFound
+from .hubspot_common import (
+    CLEANED_KEY,
+    IMPORT_CONTEXT,
+    RECORD_ERRORS,
+    VERSION_KEY,
+    HubspotValueError,
+    error_text,
+    hubspot_datetime,
+)
+
+_logger = logging.getLogger(__name__)
+
+
+class HubspotBindingImport(models.AbstractModel):
+    """HubSpot to Odoo, one page at a time: follow merges, match, create or update.
+
+    Loops, commits and cursors are the job runner's; this takes one page of
+    HubSpot objects and applies it inside the current transaction, each object
+    isolated from the others.
+    """
+
+    _name = "hubspot.binding.import"
+    _description = "HubSpot Import"
+
+    # ------------------------------------------------------------------
+    # Hooks for the concrete types
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _hubspot_accept_new(self, payload, company):
+        """Return None when a new HubSpot object may be created in Odoo, else why not."""
+        return None
+
+    @api.model
+    def _hubspot_report_left_out(self, payload, company, reason):
+        """List a new HubSpot object ``_hubspot_accept_new`` left out, when a person should know."""
+
+    @api.model
+    def _hubspot_find_matches(self, payloads, company):
+        """Find the Odoo records new HubSpot objects are the same as, for a whole page.
+
+        Returns ``{hubspot_id: (record, candidates)}`` of Odoo records: ``record``
+        is set when exactly one free candidate exists; ``candidates`` when a
+        person must decide.
+        """
+        return {}
+
+    @api.model
+    def _hubspot_create_defaults(self, payload, company):
+        """Values, besides the mapped fields, of an Odoo record created from HubSpot."""
+        return {}
+
+    @api.model
+    def _hubspot_enrich(self, payloads, company, client):
+        """Add what a search or batch read does not return (associations) to payloads."""
+
+    @api.model
+    def _hubspot_payload_label(self, payload):
+        return payload["id"]
+
+    # ------------------------------------------------------------------
+    # A page
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _import_page(self, payloads, company):
+        """Apply a page of HubSpot objects to Odoo; return counts by outcome.
+
+        Values are cleaned first, so nothing HubSpot holds can break a query.
+        Each object that changes an Odoo record is handled in its own savepoint,
+        flushed inside it: a broken one is recorded against that object (issue
+        list) and the rest of the page goes on. New objects are only collected
+        here and created together afterwards.
+        """
+        stats = dict.fromkeys(
+            ("created", "updated", "linked", "unchanged", "excluded", "review", "failed"), 0
+        )
+        limits = self._hubspot_text_limits()
+        payloads = [self._hubspot_clean_payload(payload, limits) for payload in payloads]
+        merged_ids = {
+            old_id: payload["id"]
+            for payload in payloads
+            for old_id in (payload["properties"].get("hs_merged_object_ids") or "").split(";")
+            if old_id and old_id != payload["id"]
+        }
+        linked = self._hubspot_linked(company, [p["id"] for p in payloads] + list(merged_ids))
+        unlinked = [p for p in payloads if p["id"] not in linked]
+        matches = self._hubspot_match_own(unlinked, company)
+        matches.update(
+            self._hubspot_find_matches([p for p in unlinked if p["id"] not in matches], company)
+        )
+        busy = self._hubspot_busy(payloads, linked, matches, merged_ids)
+        if busy:
+            stats["deferred"] = len(busy)
+            self.env["hubspot.sync.queue"].sudo()._enqueue(
+                company, "fetch", self._hubspot_object_type, hubspot_ids=busy, delay=60
+            )
+        to_create = []
+        for payload in payloads:
+            if payload["id"] in busy:
+                continue
+            match = matches.get(payload["id"])
+            writes = match or payload["id"] in linked or payload["id"] in merged_ids.values()
+            try:
+                with self.env.cr.savepoint() if writes else nullcontext():
+                    outcome = self._import_one(payload, company, linked, match, to_create)
+            except Exception as error:  # noqa: BLE001 - one record never stops the page
+                outcome = "failed"
+                self._hubspot_report_failure(company, payload, error, linked.get(payload["id"]))
+            if outcome:
+                stats[outcome] += 1
+        if to_create:
+            created, failed = self._create_from_hubspot(to_create, company)
+            stats["created"] += created
+            stats["failed"] += failed
+        return stats
+
+    @api.model
+    def _hubspot_busy(self, payloads, linked, matches, merged_ids):
+        """HubSpot ids of ``payloads`` whose Odoo record another transaction holds.
+
+        Their rows are locked for this transaction otherwise, so that importing
+        them can neither wait for a person editing them nor fail on their edit.
+        """
+        absorbed = {}
+        for old_id, new_id in merged_ids.items():
+            absorbed.setdefault(new_id, []).append(old_id)
+        written = {}  # HubSpot id: the Odoo records importing it writes
+        for payload in payloads:
+            binding = linked.get(payload["id"])
+            if binding and binding._is_unchanged(payload):
+                binding = None  # a version already taken writes nothing
+            candidates = [binding, *(linked.get(i) for i in absorbed.get(payload["id"], []))]
+            records = [b.odoo_id for b in candidates if b]
+            records.append((matches.get(payload["id"]) or [None])[0])
+            written[payload["id"]] = [r for r in records if r]
+        odoo_model = self._odoo_model()
+        records = odoo_model.browse({r.id for rs in written.values() for r in rs})
+        held = records - self._hubspot_lock_free(records)
+        return [hid for hid, rs in written.items() if any(r in held for r in rs)]
+
+    @api.model
+    def _hubspot_lock_free(self, records):
+        """Lock the rows of Odoo ``records`` for this transaction, leaving out those in use.
+
+        A job never waits for a person editing a record and never writes a row
+        changed since its transaction began (that would fail it): such records
+        wait for a later run. Returns the records locked.
+        """
+        if not records:
+            return records
+        self.env.flush_all()
+        # When one of them changed meanwhile, find it one by one.
+        with suppress(TransactionRollbackError):
+            return self._hubspot_lock_rows(records)
+        free = records.browse()
+        for record in records:
+            with suppress(TransactionRollbackError):
+                free |= self._hubspot_lock_rows(record)
+        return free
+
+    @api.model
+    def _hubspot_lock_rows(self, records):
+        query = SQL(
+            "SELECT id FROM %s WHERE id = ANY(%s) FOR NO KEY UPDATE SKIP LOCKED",
+            SQL.identifier(records._table),
+            records.ids,
+        )
+        with self.env.cr.savepoint(flush=False):
+            self.env.cr.execute(query, log_exceptions=False)
+            return records.browse(row[0] for row in self.env.cr.fetchall())
+
+    @api.model
+    def _hubspot_match_own(self, payloads, company):
+        """Match HubSpot records this database made to their Odoo record (its Odoo id).
+
+        A crash between HubSpot's create and Odoo's commit leaves the record in
+        HubSpot without a link; a pull that reads it first must link it, not
+        create a second Odoo record. Records already linked are left alone.
+        """
+        own = self._hubspot_odoo_key("")
+        record_ids = {}
+        for payload in payloads:
+            key = payload["properties"].get(self._hubspot_odoo_id_property) or ""
+            if key.startswith(own) and key[len(own) :].isdigit():
+                record_ids[payload["id"]] = int(key[len(own) :])
+        odoo_model = self._odoo_model().with_context(active_test=False)
+        records = odoo_model.browse(set(record_ids.values())).exists()
+        taken = self._hubspot_of_records(company, records).filtered("hubspot_id").odoo_id
+        no_company = self.env["res.company"]
+        free = {
+            record.id: record
+            for record in records - taken
+            if "company_id" not in record._fields or record.company_id in (company, no_company)
+        }
+        return {
+            hubspot_id: (free[record_id], odoo_model.browse())
+            for hubspot_id, record_id in record_ids.items()
+            if record_id in free
+        }
+
+    @api.model
+    def _hubspot_report_failure(self, company, payload, error, binding=None):
+        """List a HubSpot record that could not be imported in Sync Health, and mark
+        its binding (if linked) failing.
+
+        What waits for a change in Odoo is listed for review and taken up again
+        by that change; a bad value waits for the next change in HubSpot (or
+        Retry); only a clash with a concurrent transaction is read again soon.
+        Never fails itself: the texts are cleaned and capped, and the report is
+        written in a savepoint of its own. An error that bad data cannot cause
+        is a bug: logged with its traceback.
+        """
+        message = error_text(error)
+        waiting = getattr(error, "waiting", False)
+        (_logger.info if waiting else _logger.warning)(
+            "HubSpot %s %s not imported: %s",
+            self._hubspot_object_type,
+            payload["id"],
+            message,
+            exc_info=not isinstance(error, RECORD_ERRORS),
+        )
+        try:
+            with self.env.cr.savepoint():
+                self.env["hubspot.sync.issue"]._report(
+                    company,
+                    self._hubspot_object_type,
+                    payload["id"],
+                    "review" if waiting else "failed",
+                    getattr(error, "kind", None) or type(error).__name__,
+                    message,
+                    name=error_text(self._hubspot_payload_label(payload))[:200],
+                )
+                if isinstance(error, TransactionRollbackError):
+                    # A clash with another transaction is no fault of the record's.
+                    self.env["hubspot.sync.queue"].sudo()._enqueue(
+                        company,
+                        "fetch",
+                        self._hubspot_object_type,
+                        hubspot_ids=[payload["id"]],
+                        delay=60,
+                    )
+                elif binding and binding.exists():
+                    binding._hubspot_set_state("failing", [error])
+        except RECORD_ERRORS as report_error:
+            _logger.warning(
+                "HubSpot %s %s: the failure could not be reported: %s",
+                self._hubspot_object_type,
+                payload["id"],
+                error_text(report_error),
+            )
+
+    @api.model
+    def _hubspot_report_review(self, company, payload, kind, message, candidates=None):
+        """List a HubSpot record for a person to decide; ``candidates`` are Odoo records."""
+        self.env["hubspot.sync.issue"]._report(
+            company,
+            self._hubspot_object_type,
+            payload["id"],
+            "review",
+            kind,
+            message,
+            name=self._hubspot_payload_label(payload),
+            candidate_partner_ids=[Command.set(candidates.ids)]
+            if candidates is not None and candidates._name == "res.partner"
+            else False,
+        )
+
+    # ------------------------------------------------------------------
+    # One object
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _import_one(self, payload, company, linked, match, to_create):
+        binding = self._follow_merge(payload, company, linked)
+        if binding:
+            if binding._is_unchanged(payload):
+                return "unchanged"
+            binding._apply_remote(payload, company)
+            return "updated"
+        odoo_model = self._odoo_model()
+        record, candidates = match or (odoo_model.browse(), odoo_model.browse())
+        if candidates:
+            self._hubspot_report_review(
+                company,
+                payload,
+                "ambiguous_match",
+                self.env._(
+                    "%(count)s Odoo records match this HubSpot record: choose one, "
+                    "the sync never picks one for you.",
+                    count=len(candidates),
+                ),
+                candidates,
+            )
+            return "review"
+        if record:
+            own = payload["properties"].get(self._hubspot_odoo_id_property)
+            made_here = own and own == self._hubspot_odoo_key(record.id)
+            note = (
+                self.env._("Created from Odoo; linked again by its Odoo id.")
+                if made_here
+                else self.env._("First link by e-mail.")
+            )
+            binding = self._hubspot_ensure(company, record)
+            binding._link_to(payload["id"], note)
+            if made_here:
+                binding._agreed_at_creation(payload)
+            binding._apply_remote(payload, company)
+            return "linked"
+        reason = self._hubspot_accept_new(payload, company)
+        if reason:
+            self._hubspot_report_left_out(payload, company, reason)
+            return "excluded"
+        to_create.append(payload)
+        return None
+
+    def _agreed_at_creation(self, payload):
+        """Store what both sides agreed on for a record Odoo made whose link a crash lost.
+
+        HubSpot made it from Odoo's values of the time. When one side has not changed
+        since, that side still holds them: they are the snapshot, so a later edit on the
+        other side travels as any edit does, instead of being asked about as values that
+        differ at a first link. When both changed, or it cannot be told, it stays a first
+        link (a person decides what differs).
+        """
+        created = hubspot_datetime(payload.get("createdAt"))
+        if not created:
+            return
+        if payload.get("updatedAt") == payload.get("createdAt"):
+            read = partial(self._hubspot_normalize, remote=payload["properties"], payload=payload)
+        elif self.odoo_changed_at and self.odoo_changed_at < created.replace(microsecond=0):
+            # Odoo's last change came before the second HubSpot made the record in.
+            read = partial(self._odoo2hubspot, base=None)
+        else:
+            return
+        snapshot = {}
+        for mapping in self._hubspot_mappings():
+            with suppress(HubspotValueError):
+                snapshot.update(read(mapping))
+        self._hubspot_write({"synced_values": snapshot})
+
+    def _is_unchanged(self, payload):
+        """True when the binding already took exactly this version of the HubSpot object.
+
+        A record that failed on that version fails again on it, unless its error
+        may go away by itself: those are read again through the queue, which
+        always applies what it reads (``hubspot_refetch``).
+        """
+        version = (self.synced_values or {}).get(VERSION_KEY)
+        return (
+            not self.env.context.get("hubspot_refetch")
+            and self.sync_state in ("synced", "failing")
+            and version == payload.get("updatedAt")
+        )
+
+    @api.model
+    def _hubspot_remote_time(self, payload):
+        """HubSpot's last change, to the second as Odoo stores datetimes."""
+        changed = hubspot_datetime(payload.get("updatedAt"))
+        return changed and changed.replace(microsecond=0)
+
+    @api.model
+    def _follow_merge(self, payload, company, linked):
+        """Return the binding of ``payload``, following merges made in HubSpot.
+
+        A binding of the survivor keeps its link; otherwise the first one linked
+        to an absorbed id takes the survivor's id. Any other binding linked to an
+        absorbed id loses its link and is listed for review. Nothing is created
+        or deleted.
+        """
+        current = linked.get(payload["id"], self.browse())
+        absorbed = [
+            linked.pop(old_id)
+            for old_id in (payload["properties"].get("hs_merged_object_ids") or "").split(";")
+            if old_id in linked and old_id != payload["id"]
+        ]
+        if not absorbed:
+            return current
+        survivor, others = (current, absorbed) if current else (absorbed[0], absorbed[1:])
+        note = self.env._("Merged in HubSpot into %(new_id)s.", new_id=payload["id"])
+        for other in others:
+            other._drop_link(note)
+            other._hubspot_set_state("review")
+            self._hubspot_report_review(
+                company,
+                payload,
+                "merged_in_hubspot",
+                self.env._(
+                    "HubSpot merged records linked to %(names)s into one: decide whether "
+                    "to merge them in Odoo too.",
+                    names=", ".join((survivor | other).odoo_id.mapped("display_name")),
+                ),
+                (survivor | other).odoo_id,
+            )
+        if not current:
+            survivor._link_to(payload["id"], note)
+            linked[payload["id"]] = survivor
+        return survivor
+
+    def _apply_remote(self, payload, company):
+        """Reconcile one binding with HubSpot's version of its object."""
+        self.ensure_one()
+        result = self._reconcile(payload)
+        self._hubspot_log_overwrites(result["overwritten"])
+        errors = result["errors"] + payload.get(CLEANED_KEY, [])
+        if result["odoo_vals"]:
+            self.odoo_id.with_context(**IMPORT_CONTEXT).sudo().write(result["odoo_vals"])
+        self._hubspot_write(
+            dict(
+                synced_values=dict(result["snapshot"], **{VERSION_KEY: payload.get("updatedAt")}),
+                hubspot_updated_at=self._hubspot_remote_time(payload),
+                **self._hubspot_result_vals(
+                    "pending" if result["push"] else "synced", dict(result, errors=errors)
+                ),
+            )
+        )
+        if result["push"]:
+            self.env["hubspot.sync.queue"].sudo()._enqueue(
+                company, "push", self._hubspot_object_type, res_ids=self.odoo_id.ids
+            )
+        if result["differences"]:
+            self._hubspot_report_differences(company, payload, result["differences"])
+        else:
+            self.env["hubspot.sync.issue"]._solve(
+                company, self._hubspot_object_type, [self.hubspot_id]
+            )
+
+    def _hubspot_report_differences(self, company, payload, differences):
+        """List the values that differ since the first link, for a person to choose."""
+        record = self.odoo_id
+        self.env["hubspot.sync.issue"]._report(
+            company,
+            self._hubspot_object_type,
+            self.hubspot_id,
+            "review",
+            "differs_at_first_link",
+            self.env._(
+                "%(record)s and its HubSpot record held different values when they were "
+                "first linked: %(fields)s. Both sides keep theirs until you choose.",
+                record=record.display_name,
+                fields=", ".join(record._fields[m.odoo_field].string for m, _l, _r in differences),
+            ),
+            name=record.display_name,
+            difference_ids=[Command.clear()]
+            + self.env["hubspot.sync.difference"]._values(record, differences, payload),
+        )
+
+    # ------------------------------------------------------------------
+    # New objects
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _create_from_hubspot(self, payloads, company):
+        """Create Odoo records and their bindings for new HubSpot objects in one batch.
+
+        A batch create is what keeps a first import of tens of thousands of
+        records close to the speed of a plain ORM import; if the batch fails,
+        each record is created on its own so that one bad object fails alone.
+        """
+        prepared = []
+        for payload in payloads:
+            try:
+                prepared.append((payload, *self._prepare_create(payload, company)))
+            except Exception as error:  # noqa: BLE001 - one record never stops the page
+                self._hubspot_report_failure(company, payload, error)
+        creator = self._odoo_model().with_context(**IMPORT_CONTEXT).sudo()
+        binder = self.sudo()
+        # The savepoints flush before they end: an index or a constraint refusing a row
+        # fails inside them, not at the next commit.
+        try:
+            with self.env.cr.savepoint():
+                records = creator.create([odoo_vals for _p, odoo_vals, _b in prepared])
+                bindings = binder.create(
+                    [
+                        dict(binding_vals, odoo_id=record.id)
+                        for record, (_p, _o, binding_vals) in zip(records, prepared, strict=True)
+                    ]
+                )
+        except Exception:  # noqa: BLE001 - isolate the record that broke the batch
+            bindings = self.browse()
+            for payload, odoo_vals, binding_vals in prepared:
+                try:
+                    with self.env.cr.savepoint():
+                        record = creator.create(odoo_vals)
+                        binding = binder.create(dict(binding_vals, odoo_id=record.id))
+                except Exception as error:  # noqa: BLE001
+                    self._hubspot_report_failure(company, payload, error)
+                else:
+                    # Only once the savepoint is released: a row rolled back is gone.
+                    bindings |= binding
+        self.env["hubspot.sync.journal"]._log(
+            "link_created", bindings, note=self.env._("Created from HubSpot.")
+        )
+        bindings._hubspot_after_link()
+        return len(bindings), len(payloads) - len(bindings)
+
+    @api.model
+    def _prepare_create(self, payload, company):
+        """``(Odoo record values, binding values)`` of a new HubSpot object."""
+        result = self.browse()._reconcile(payload)
+        for error in result["errors"] + result["notes"]:
+            if error.blocking:
+                raise error
+        errors = result["errors"] + payload.get(CLEANED_KEY, [])
+        odoo_vals = dict(self._hubspot_create_defaults(payload, company), **result["odoo_vals"])
+        binding_vals = dict(
+            company_id=company.id,
+            hubspot_id=payload["id"],
+            synced_values=dict(result["snapshot"], **{VERSION_KEY: payload.get("updatedAt")}),
+            hubspot_updated_at=self._hubspot_remote_time(payload),
+            **self._hubspot_result_vals("synced", dict(result, errors=errors)),
+        )
+        return odoo_vals, binding_vals
+
+    # ------------------------------------------------------------------
+    # Reading by id, and objects gone from HubSpot
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _hubspot_read_by_ids(self, hubspot_ids, client):
+        """Read HubSpot objects by id, 100 per request: ``(found, gone, unread)``.
+
+        ``gone``: ids HubSpot no longer has; ``unread``: ``{id: error}`` of the
+        others it did not answer for.
+        """
+        result = client.batch_read(
+            self._hubspot_object_type, hubspot_ids, self._hubspot_properties()
+        )
+        # Two requested ids merged into one record answer with the same record.
+        found = list({obj["id"]: obj for obj in result.results.values()}.values())
+        errors = {hubspot_ids[index]: error for index, error in result.errors.items()}
+        gone = [hid for hid, error in errors.items() if isinstance(error, HubspotNotFound)]
+        unread = {hid: str(error) for hid, error in errors.items() if hid not in gone}
+        return found, gone, unread
+
+    @api.model
+    def _hubspot_apply_read(self, found, gone, company, client):
+        """Apply objects read by id to Odoo; those gone take the deletion policy."""
+        self._hubspot_enrich(found, company, client)
+        stats = self._import_page(found, company)
+        self._hubspot_handle_remote_removal(company, gone)
+        return stats
+
+    @api.model
+    def _hubspot_handle_remote_removal(self, company, hubspot_ids):
+        """Apply the deletion policy to Odoo records whose HubSpot object is gone.
+
+        With the default policy the record stays as it is and is marked
+        excluded; with "archive" it is archived and unlinked. Never deleted.
+        """
+        journal = self.env["hubspot.sync.journal"]
+        handled = 0
+        for binding in self._hubspot_linked(company, hubspot_ids).values():
+            if binding.error_kind == "archived_in_hubspot":
+                continue  # already handled at an earlier run
+            handled += 1
+            if company.hubspot_delete_policy_hubspot2odoo == "archive":
+                journal._log("archived", binding, note=self.env._("Archived in HubSpot."))
+                binding._drop_link(self.env._("Archived in HubSpot."))
+                binding.odoo_id.with_context(**IMPORT_CONTEXT).sudo().write({"active": False})
+            else:
+                journal._log(
+                    "kept",
+                    binding,
+                    note=self.env._("Archived in HubSpot; kept in Odoo (deletion policy)."),
+                )
+            binding._hubspot_write(
+                dict(self._hubspot_state_vals("excluded"), error_kind="archived_in_hubspot")
+            )
+        return handled
