@@ -14,7 +14,9 @@ from . import hubspot_sync_issue
 from . import hubspot_sync_difference
 from . import hubspot_rate_budget
 from . import hubspot_reconcile
+from . import hubspot_identify
 from . import hubspot_import
+from . import hubspot_odoo_changes
 from . import hubspot_export
 from . import hubspot_binding
 from . import hubspot_contact_binding

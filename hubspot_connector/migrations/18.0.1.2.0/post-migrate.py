@@ -1,0 +1,71 @@
+"""After the models load: every link, snapshot and sync state becomes a binding.
+
+Nothing is read from HubSpot and nothing is sent: the bindings hold exactly what
+the records held, so the next run finds every version already synced. A record
+with a sync state but no link yet (waiting to be created in HubSpot) is bound in
+its own company's portal, or in the first portal when it has no company.
+"""
+
+BINDINGS = (
+    ("res_partner", "hubspot_contact_binding"),
+    ("crm_lead", "hubspot_deal_binding"),
+)
+OLD_COLUMNS = (
+    "hubspot_id_v11",
+    "hubspot_sync_state_v11",
+    "hubspot_error_kind_v11",
+    "hubspot_company_id",
+    "hubspot_last_sync",
+    "hubspot_last_error",
+    "hubspot_updated_at",
+    "hubspot_changed_at",
+    "hubspot_synced_values",
+    "hubspot_note",
+    "hubspot_waiting",
+)
+
+
+def migrate(cr, version):
+    cr.execute(
+        "SELECT min(id) FROM res_company WHERE hubspot_access_token IS NOT NULL "
+        "OR hubspot_portal_id IS NOT NULL"
+    )
+    first_portal = cr.fetchone()[0]
+    for table, binding in BINDINGS:
+        cr.execute(
+            "SELECT 1 FROM information_schema.columns WHERE table_name = %s "
+            "AND column_name = 'hubspot_id_v11'",
+            (table,),
+        )
+        if not cr.fetchone():
+            continue
+        company = "COALESCE(r.hubspot_company_id, r.company_id, %s)"
+        cr.execute(
+            f"""
+            INSERT INTO {binding} (company_id, odoo_id, hubspot_id, sync_state, last_sync,
+                                   last_error, error_kind, hubspot_updated_at,
+                                   odoo_changed_at, synced_values, note, waiting,
+                                   create_uid, write_uid, create_date, write_date)
+            SELECT {company}, r.id, r.hubspot_id_v11, r.hubspot_sync_state_v11,
+                   r.hubspot_last_sync, r.hubspot_last_error, r.hubspot_error_kind_v11,
+                   r.hubspot_updated_at, r.hubspot_changed_at, r.hubspot_synced_values,
+                   r.hubspot_note, r.hubspot_waiting, 1, 1, now() at time zone 'UTC',
+                   now() at time zone 'UTC'
+              FROM {table} r
+             WHERE (r.hubspot_id_v11 IS NOT NULL OR r.hubspot_sync_state_v11 IS NOT NULL)
+               AND {company} IS NOT NULL
+            """,
+            (first_portal, first_portal),
+        )
+        cr.execute(
+            f"""
+            UPDATE {table} r
+               SET hubspot_id = jsonb_build_object(b.company_id::text, b.hubspot_id),
+                   hubspot_sync_state = jsonb_build_object(b.company_id::text, b.sync_state),
+                   hubspot_error_kind = jsonb_build_object(b.company_id::text, b.error_kind)
+              FROM {binding} b
+             WHERE b.odoo_id = r.id
+            """
+        )
+        for column in OLD_COLUMNS:
+            cr.execute(f'ALTER TABLE {table} DROP COLUMN IF EXISTS "{column}" CASCADE')
