@@ -48,7 +48,7 @@ class Meter:
         self.seconds = 0.0
         self.records = 0
         self.rss = {}
-        self._original = model_class._sync_hubspot2odoo
+        self._original = model_class._import_page
 
     def __enter__(self):
         meter = self
@@ -63,11 +63,11 @@ class Meter:
                 if meter.records >= 10_000 and "10k" not in meter.rss:
                     meter.rss["10k"] = psutil.Process().memory_info().rss
 
-        self.model_class._sync_hubspot2odoo = timed
+        self.model_class._import_page = timed
         return self
 
     def __exit__(self, *exc_info):
-        del self.model_class._sync_hubspot2odoo
+        del self.model_class._import_page
         self.rss["end"] = psutil.Process().memory_info().rss
 
 
@@ -99,11 +99,13 @@ def run(label, sandbox, job):
     }
 
 
-def push_job(env, model):
-    """The queue job's work for one object type (it runs both, one after the other)."""
+def push_job(env, object_type):
+    """The queue job's work for one object type (it runs them all, one after the other)."""
     company = env.company
-    state = env["hubspot.job.state"]._get(company, env[model]._hubspot_object_type, "push")
-    return lambda: company._hubspot_run_state(state, env[model], company._hubspot_deadline())
+    state = env["hubspot.job.state"]._get(company, object_type, "push")
+    binding = env["hubspot.binding"]._hubspot_types()[object_type].with_company(company)
+    runner = env["hubspot.job.runner"]
+    return lambda: runner._hubspot_run_state(state, binding, company._hubspot_deadline())
 
 
 def report(title, count, read, first, meter, plain, later, push):
@@ -159,13 +161,17 @@ def update_in_hubspot(sandbox, object_type, inputs, batch=100):
 
 def bench_contacts(env, sandbox, count):
     Partner = env["res.partner"]
-    Company = env["res.company"]
+    runner = env["hubspot.job.runner"]
     company = env.company
     company.hubspot_sync_deals = False
     sandbox.control("seed", {"generate": {"contacts": count, "deals": 0, "seed": 42}})
     env.cr.commit()
-    with Meter(type(Partner)) as meter:
-        first = run("first", sandbox, Company._cron_hubspot_sync_contacts)
+
+    def pull_contacts():
+        runner._cron_hubspot_pull("contacts")
+
+    with Meter(type(env["hubspot.contact.binding"])) as meter:
+        first = run("first", sandbox, pull_contacts)
     partners = Partner.search([("hubspot_id", "!=", False)])
     fields = [
         "name",
@@ -190,10 +196,10 @@ def bench_contacts(env, sandbox, count):
     plain = plain_create_seconds(env, "res.partner", vals_list)
 
     change_in_hubspot(sandbox, "contacts", partners[:100].mapped("hubspot_id"), {"jobtitle": "CTO"})
-    later = run("later", sandbox, Company._cron_hubspot_sync_contacts)
+    later = run("later", sandbox, pull_contacts)
     partners[100:1100].write({"city": "Bench City"})
     env.cr.commit()
-    push = run("push", sandbox, push_job(env, "res.partner"))
+    push = run("push", sandbox, push_job(env, "contacts"))
     report("contacts", len(partners), count, first, meter, plain, later, push)
 
     # The archived scan's cost, paid once per cadence (daily by default), not per run.
@@ -207,7 +213,7 @@ def bench_contacts(env, sandbox, count):
         ).raise_for_status()
     env["hubspot.job.state"]._get(company, "contacts", "pull").archived_scan_at = False
     env.cr.commit()
-    scan = run("archived scan", sandbox, Company._cron_hubspot_sync_contacts)
+    scan = run("archived scan", sandbox, pull_contacts)
     print(
         f"run with the archived scan ({len(archived)} archived in HubSpot): "
         f"{scan['requests']} requests, {scan['seconds']:.1f} s; without it: 1 search"
@@ -217,7 +223,7 @@ def bench_contacts(env, sandbox, count):
 
 def bench_deals(env, sandbox, count, contacts):
     Lead = env["crm.lead"].with_context(active_test=False)
-    Company = env["res.company"]
+    runner = env["hubspot.job.runner"]
     company = env.company
     company.write({"hubspot_sync_deals": True, "hubspot_sync_contacts": True})
     sandbox.control("reset", {})
@@ -232,9 +238,13 @@ def bench_deals(env, sandbox, count, contacts):
             )
     env["hubspot.job.state"].search([("company_id", "=", company.id)]).unlink()
     env.cr.commit()
-    Company._cron_hubspot_sync_contacts()  # deals link to contacts
-    with Meter(type(Lead)) as meter:
-        first = run("first", sandbox, Company._cron_hubspot_sync_deals)
+    runner._cron_hubspot_pull("contacts")  # deals link to contacts
+
+    def pull_deals():
+        runner._cron_hubspot_pull("deals")
+
+    with Meter(type(env["hubspot.deal.binding"])) as meter:
+        first = run("first", sandbox, pull_deals)
     leads = Lead.search([("hubspot_id", "!=", False)])
     fields = [
         "name",
@@ -256,12 +266,12 @@ def bench_deals(env, sandbox, count, contacts):
     plain = plain_create_seconds(env, "crm.lead", vals_list)
 
     change_in_hubspot(sandbox, "deals", leads[:100].mapped("hubspot_id"), {"description": "x"})
-    later = run("later", sandbox, Company._cron_hubspot_sync_deals)
+    later = run("later", sandbox, pull_deals)
     Lead.search([("hubspot_id", "!=", False), ("active", "=", True)])[100:1100].write(
         {"expected_revenue": 4242}
     )
     env.cr.commit()
-    push = run("push", sandbox, push_job(env, "crm.lead"))
+    push = run("push", sandbox, push_job(env, "deals"))
     report("deals", len(leads), count, first, meter, plain, later, push)
 
 
