@@ -1,6 +1,15 @@
 from odoo import api, fields, models
+from odoo.osv.expression import NEGATIVE_TERM_OPERATORS
+from odoo.tools import SQL
 
 from .hubspot_common import SYNC_STATES
+
+# The public fields, and the binding fields they show.
+PUBLIC_FIELDS = {
+    "hubspot_id": "hubspot_id",
+    "hubspot_sync_state": "sync_state",
+    "hubspot_error_kind": "error_kind",
+}
 
 
 class HubspotBoundMixin(models.AbstractModel):
@@ -59,6 +68,31 @@ class HubspotBoundMixin(models.AbstractModel):
             record.hubspot_note = binding and binding.note
             record.hubspot_changed_at = binding and binding.odoo_changed_at
             record.hubspot_url = binding and binding._hubspot_url()
+
+    def _condition_to_sql(self, alias, fname, operator, value, query):
+        """Search the public fields through the bindings, whose columns are indexed."""
+        binding_field = PUBLIC_FIELDS.get(fname)
+        if not binding_field or operator in ("any", "not any"):
+            return super()._condition_to_sql(alias, fname, operator, value, query)
+        values = value if isinstance(value, (list, tuple)) else [value]
+        # A record without a binding holds False: does the condition take it?
+        takes_empty = (operator in NEGATIVE_TERM_OPERATORS) != (
+            operator in ("=", "!=", "in", "not in") and False in values
+        )
+        condition = [(binding_field, operator, value)]
+        if takes_empty:
+            condition = ["!", *condition]
+        bindings = (
+            self._hubspot_bindings()
+            .sudo()
+            ._search([("company_id", "=", self.env.company.id), *condition])
+        )
+        return SQL(
+            "%s %s %s",
+            SQL.identifier(alias, "id"),
+            SQL("NOT IN") if takes_empty else SQL("IN"),
+            bindings.subselect("odoo_id"),
+        )
 
     @api.model
     def _hubspot_bindings(self):

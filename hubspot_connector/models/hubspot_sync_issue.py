@@ -109,8 +109,9 @@ class HubspotSyncIssue(models.Model):
         """Open (or reopen) the issue of a HubSpot record, tied to its Odoo record if any."""
         binding_model = self.env["hubspot.binding"]._hubspot_types()[object_type]
         binding = binding_model._hubspot_linked(company, [hubspot_id]).get(hubspot_id)
-        record_field = RECORD_FIELDS[binding_model._odoo_model()._name]
-        values.setdefault(record_field, binding.odoo_id.id if binding else False)
+        record_field = RECORD_FIELDS.get(binding_model._odoo_model()._name)
+        if record_field:
+            values.setdefault(record_field, binding.odoo_id.id if binding else False)
         values.setdefault("difference_ids", [Command.clear()])
         issue = self.sudo().search(
             [

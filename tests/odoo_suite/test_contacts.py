@@ -6,7 +6,7 @@ from .common import HubspotCase
 
 
 class TestContactsPull(HubspotCase):
-    def test_c1_c3_new_contact_becomes_a_tagged_partner_then_updates_it(self):
+    def test_new_contact_becomes_a_tagged_partner_then_updates_it(self):
         contact = self.hs_contact(
             firstname="Ada",
             lastname="Lovelace",
@@ -35,7 +35,7 @@ class TestContactsPull(HubspotCase):
             self.env["res.partner"].search_count([("email", "=", "ada@example.com")]), 1
         )
 
-    def test_x2_second_run_reads_only_changes_in_batches(self):
+    def test_second_run_reads_only_changes_in_batches(self):
         for number in range(30):
             self.hs_contact(email=f"c{number}@example.com", firstname=f"C{number}")
         self.pull_contacts()
@@ -46,7 +46,7 @@ class TestContactsPull(HubspotCase):
         self.assertLessEqual(self.total_requests(), 3)
         self.assertFalse(self.env["hubspot.sync.queue"].search([]))
 
-    def test_c5_start_date_filters_new_contacts_but_linked_ones_keep_syncing(self):
+    def test_start_date_filters_new_contacts_but_linked_ones_keep_syncing(self):
         old = self.hs_contact(email="old@example.com", created_at=datetime(2020, 1, 1))
         self.pull_contacts()
         linked = self.partner_of(old)
@@ -60,7 +60,7 @@ class TestContactsPull(HubspotCase):
         self.assertTrue(self.partner_of(recent))
         self.assertEqual(linked.city, "Paris")
 
-    def test_c6_lead_status_filter(self):
+    def test_lead_status_filter(self):
         self.company.hubspot_lead_status_ids = self.env.ref("hubspot_connector.lead_status_open")
         kept = self.hs_contact(email="open@example.com", hs_lead_status="OPEN")
         dropped = self.hs_contact(email="new@example.com", hs_lead_status="NEW")
@@ -68,7 +68,7 @@ class TestContactsPull(HubspotCase):
         self.assertTrue(self.partner_of(kept))
         self.assertFalse(self.partner_of(dropped))
 
-    def test_c7_lead_status_and_lifecycle_come_in_and_a_choice_in_odoo_goes_out(self):
+    def test_lead_status_and_lifecycle_come_in_and_a_choice_in_odoo_goes_out(self):
         contact = self.hs_contact(
             email="lead@example.com", hs_lead_status="NEW", lifecyclestage="lead"
         )
@@ -82,7 +82,7 @@ class TestContactsPull(HubspotCase):
             self.hs_get("contacts", contact["id"])["properties"]["hs_lead_status"], "CONNECTED"
         )
 
-    def test_c8_first_link_fills_blanks_but_never_overwrites_odoo_data(self):
+    def test_first_link_fills_blanks_but_never_overwrites_odoo_data(self):
         partner = self.tagged_partner(
             name="Grace Hopper", email="grace@example.com", phone="+1 202 555 0100"
         )
@@ -101,7 +101,7 @@ class TestContactsPull(HubspotCase):
         self.assertEqual(partner.hubspot_lifecycle_stage, "customer")  # HubSpot wins
         self.assertEqual(self.env["res.partner"].search_count([("email", "ilike", "grace@")]), 1)
 
-    def test_c9_phone_numbers_compare_normalised(self):
+    def test_phone_numbers_compare_normalised(self):
         contact = self.hs_contact(email="tel@example.com", phone="+49 (0)30 1234567", country="DE")
         self.pull_contacts()
         partner = self.partner_of(contact)
@@ -113,7 +113,7 @@ class TestContactsPull(HubspotCase):
 
 
 class TestContactsPush(HubspotCase):
-    def test_c2_c4_tagged_partner_is_created_then_only_changes_are_sent(self):
+    def test_tagged_partner_is_created_then_only_changes_are_sent(self):
         untagged = self.env["res.partner"].create(
             {"name": "Private", "email": "private@example.com"}
         )
@@ -147,7 +147,7 @@ class TestContactsPush(HubspotCase):
         self.process_queue()
         self.assertTrue(untagged.hubspot_id)
 
-    def test_c4_another_category_can_be_the_inclusion_list(self):
+    def test_another_category_can_be_the_inclusion_list(self):
         vip = self.env["res.partner.category"].create({"name": "VIP"})
         self.company.hubspot_partner_category_id = vip
         default_tagged = self.tagged_partner(name="Default", email="d@example.com")
@@ -203,7 +203,7 @@ class TestConflicts(HubspotCase):
         self.pull_contacts()
         return contact, self.partner_of(contact)
 
-    def test_x3_conflict_newer_hubspot_change_wins(self):
+    def test_conflict_newer_hubspot_change_wins(self):
         contact, partner = self._linked()
         partner.phone = "+4930222"
         partner.hubspot_changed_at = datetime.now() - timedelta(minutes=5)
@@ -213,7 +213,7 @@ class TestConflicts(HubspotCase):
         self.assertEqual(self.hs_get("contacts", contact["id"])["properties"]["phone"], "+4930333")
         self.assertTrue(self.journal(partner, "odoo_overwritten"))
 
-    def test_x3_conflict_newer_odoo_change_wins(self):
+    def test_conflict_newer_odoo_change_wins(self):
         contact, partner = self._linked()
         self.sandbox.store.update_object(
             "contacts",
@@ -228,7 +228,7 @@ class TestConflicts(HubspotCase):
         overwritten = self.journal(partner, "hubspot_overwritten")  # the HubSpot side
         self.assertEqual((overwritten.old_value, overwritten.new_value), ("+4930333", "+4930222"))
 
-    def test_x3_field_rules_odoo_wins_and_dont_sync(self):
+    def test_field_rules_odoo_wins_and_dont_sync(self):
         self.env.ref("hubspot_connector.field_mapping_partner_city").rule = "odoo"
         self.env.ref("hubspot_connector.field_mapping_partner_function").rule = "none"
         contact, partner = self._linked()
@@ -241,7 +241,7 @@ class TestConflicts(HubspotCase):
         self.assertEqual((partner.city, props["city"]), ("Odoo City", "Odoo City"))
         self.assertEqual((partner.function, props["jobtitle"]), ("Odoo Job", "HS Job"))
 
-    def test_p6_overwritten_value_is_journaled_and_restorable(self):
+    def test_overwritten_value_is_journaled_and_restorable(self):
         contact, partner = self._linked()
         self.sandbox.store.update_object("contacts", contact["id"], {"phone": "+4930999"})
         self.pull_contacts()

@@ -10,7 +10,7 @@ from .common import HubspotCase
 
 
 class TestMatchingAndLinks(HubspotCase):
-    def test_p1_duplicate_emails_at_first_link_go_to_review(self):
+    def test_duplicate_emails_at_first_link_go_to_review(self):
         first = self.env["res.partner"].create({"name": "Dup One", "email": "dup@example.com"})
         second = self.env["res.partner"].create({"name": "Dup Two", "email": " DUP@example.com"})
         contact = self.hs_contact(email="dup@example.com", firstname="Dup")
@@ -24,7 +24,7 @@ class TestMatchingAndLinks(HubspotCase):
             self.env["res.partner"].search_count([("email_normalized", "=", "dup@example.com")]), 2
         )
 
-    def test_p1_a_person_chooses_the_partner_in_sync_health(self):
+    def test_a_person_chooses_the_partner_in_sync_health(self):
         first = self.env["res.partner"].create({"name": "Pick me", "email": "pick@example.com"})
         self.env["res.partner"].create({"name": "Not me", "email": "pick@example.com"})
         contact = self.hs_contact(email="pick@example.com", city="Kiel")
@@ -38,13 +38,13 @@ class TestMatchingAndLinks(HubspotCase):
         self.assertEqual(first.city, "Kiel")
         self.assertEqual(issue.state, "done")
 
-    def test_p1_single_candidate_is_linked(self):
+    def test_single_candidate_is_linked(self):
         partner = self.env["res.partner"].create({"name": "Only", "email": "only@example.com"})
         contact = self.hs_contact(email="Only@Example.com")
         self.pull_contacts()
         self.assertEqual(partner.hubspot_id, contact["id"])
 
-    def test_p2_duplicate_switch_never_moves_the_link(self):
+    def test_duplicate_switch_never_moves_the_link(self):
         contact = self.hs_contact(email="same@example.com", firstname="Linked", phone="+4930100")
         self.pull_contacts()
         linked = self.partner_of(contact)
@@ -61,7 +61,7 @@ class TestMatchingAndLinks(HubspotCase):
         self.assertEqual((twin.phone, twin.hubspot_id), ("+4930999", False))
         self.assertFalse(self.journal(linked, "link_moved"))
 
-    def test_p3_link_changes_are_journaled_with_who_and_when(self):
+    def test_link_changes_are_journaled_with_who_and_when(self):
         contact = self.hs_contact(email="j@example.com")
         self.pull_contacts()
         partner = self.partner_of(contact)
@@ -74,7 +74,7 @@ class TestMatchingAndLinks(HubspotCase):
 
 
 class TestMerges(HubspotCase):
-    def test_p4_odoo_merge_keeps_the_link_on_the_survivor(self):
+    def test_odoo_merge_keeps_the_link_on_the_survivor(self):
         contact = self.hs_contact(email="m@example.com", firstname="Merged")
         self.pull_contacts()
         linked = self.partner_of(contact)
@@ -86,7 +86,7 @@ class TestMerges(HubspotCase):
         self.assertTrue(self.journal(survivor, "link_created"))
         self.assertEqual(self.sandbox.store.count("contacts"), 1)  # nothing archived
 
-    def test_p4_odoo_merge_of_two_linked_partners_keeps_the_survivors_link(self):
+    def test_odoo_merge_of_two_linked_partners_keeps_the_survivors_link(self):
         one = self.hs_contact(email="one@example.com")
         two = self.hs_contact(email="two@example.com")
         self.pull_contacts()
@@ -96,7 +96,7 @@ class TestMerges(HubspotCase):
         issue = self.env["hubspot.sync.issue"].search([("hubspot_id", "=", one["id"])])
         self.assertEqual(issue.error_kind, "merged_in_odoo")
 
-    def test_p4_hubspot_merge_repoints_the_link_without_duplicates(self):
+    def test_hubspot_merge_repoints_the_link_without_duplicates(self):
         one = self.hs_contact(email="a@example.com", firstname="A")
         two = self.hs_contact(email="b@example.com", firstname="B")
         self.pull_contacts()
@@ -123,7 +123,7 @@ class TestDeletions(HubspotCase):
         self.pull_contacts()
         return contact, self.partner_of(contact)
 
-    def test_p5_hubspot_deletion_with_default_policy_keeps_the_partner(self):
+    def test_hubspot_deletion_with_default_policy_keeps_the_partner(self):
         contact, partner = self._linked()
         self.sandbox.store.archive_object("contacts", contact["id"])
         self.pull_contacts()
@@ -132,7 +132,7 @@ class TestDeletions(HubspotCase):
         self.assertEqual(partner.hubspot_sync_state, "excluded")
         self.assertTrue(self.journal(partner, "kept"))
 
-    def test_p5_hubspot_deletion_with_archive_policy_archives_and_unlinks(self):
+    def test_hubspot_deletion_with_archive_policy_archives_and_unlinks(self):
         self.company.hubspot_delete_policy_hubspot2odoo = "archive"
         contact, partner = self._linked()
         self.sandbox.store.archive_object("contacts", contact["id"])
@@ -141,14 +141,14 @@ class TestDeletions(HubspotCase):
         self.assertFalse(partner.active)
         self.assertFalse(partner.hubspot_id)
 
-    def test_p5_odoo_archive_with_default_policy_leaves_hubspot_alone(self):
+    def test_odoo_archive_with_default_policy_leaves_hubspot_alone(self):
         contact, partner = self._linked()
         partner.action_archive()
         self.process_queue()
         self.assertFalse(self.hs_get("contacts", contact["id"])["archived"])
         self.assertTrue(self.journal(partner, "kept"))
 
-    def test_p5_odoo_deletion_with_archive_policy_archives_in_hubspot(self):
+    def test_odoo_deletion_with_archive_policy_archives_in_hubspot(self):
         self.company.hubspot_delete_policy_odoo2hubspot = "archive"
         contact, partner = self._linked()
         partner.unlink()
@@ -167,7 +167,7 @@ class TestJobs(HubspotCase):
     def linked_count(self):
         return self.env["res.partner"].search_count([("hubspot_id", "!=", False)])
 
-    def test_s6_job_killed_half_way_loses_and_duplicates_nothing(self):
+    def test_job_killed_half_way_loses_and_duplicates_nothing(self):
         original = HubspotBindingImport._import_page
         calls = []
 
@@ -186,7 +186,7 @@ class TestJobs(HubspotCase):
             self.env["res.partner"].search_count([("email", "like", "job%@example.com")]), 10
         )
 
-    def test_s4_two_runs_never_overlap(self):
+    def test_two_runs_never_overlap(self):
         registry = self.env.registry
         state = self.env["hubspot.job.state"]._get(self.company, "contacts", "pull")
         with registry.cursor() as other_cr:
@@ -199,7 +199,7 @@ class TestJobs(HubspotCase):
         self.pull_contacts()
         self.assertEqual(self.linked_count(), 10)
 
-    def test_s4_time_budget_stops_and_the_next_run_resumes(self):
+    def test_time_budget_stops_and_the_next_run_resumes(self):
         self.env["ir.config_parameter"].set_param("hubspot_connector.job_time_budget", 0)
         self.pull_contacts()
         self.assertEqual(self.linked_count(), 4)  # one page, then out of time
@@ -310,7 +310,7 @@ class TestQueueAndHealth(HubspotCase):
         self.assertFalse(partner.active)
         self.assertFalse(partner.hubspot_id)
 
-    def test_x8_a_mapping_record_syncs_a_custom_property(self):
+    def test_a_mapping_record_syncs_a_custom_property(self):
         self.sandbox.store.define_property(
             self.sandbox.store.table("contacts"),
             {
@@ -340,7 +340,7 @@ class TestQueueAndHealth(HubspotCase):
             self.hs_get("contacts", contact["id"])["properties"]["customer_number"], "C-43"
         )
 
-    def test_s5_fetch_button_reports_what_came_from_hubspot(self):
+    def test_fetch_button_reports_what_came_from_hubspot(self):
         self.sandbox.store.add_property_option(
             "contacts", "hs_lead_status", "VIP", "Very important"
         )
@@ -348,7 +348,7 @@ class TestQueueAndHealth(HubspotCase):
         self.assertIn("9 lead statuses", message["params"]["message"])
         self.assertIn("VIP", self.env["hubspot.lead.status"].search([]).mapped("value"))
 
-    def test_x6_health_at_a_glance_in_the_settings(self):
+    def test_health_at_a_glance_in_the_settings(self):
         self.env["res.partner"].create(
             [{"name": f"Same {n}", "email": "same@example.com"} for n in range(2)]
         )

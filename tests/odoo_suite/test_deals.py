@@ -32,7 +32,7 @@ class DealCase(HubspotCase):
 
 
 class TestStageMapping(DealCase):
-    def test_s5_d3_automatic_mode_mirrors_the_pipeline(self):
+    def test_automatic_mode_mirrors_the_pipeline(self):
         self.assertEqual(self.pipeline.team_id, self.team)  # out of the box
         mappings = self.pipeline.stage_mapping_ids.sorted("sequence")
         open_and_won = mappings.filtered(lambda m: not m.is_lost)
@@ -58,7 +58,7 @@ class TestStageMapping(DealCase):
         self.assertEqual(lead.stage_id.name, "Qualified (renamed)")
         self.assertTrue(lead.stage_id.exists())
 
-    def test_d4_custom_mode_unmapped_stage_waits_and_is_reported(self):
+    def test_custom_mode_unmapped_stage_waits_and_is_reported(self):
         self.company.hubspot_stage_mapping_mode = "custom"
         self.pipeline.stage_mapping_ids.stage_id = False
         deal = self.hs_deal(dealname="Waiting", dealstage="qualifiedtobuy", amount="100")
@@ -81,7 +81,7 @@ class TestStageMapping(DealCase):
 
 
 class TestDealsPull(DealCase):
-    def test_d1_d6_deal_becomes_an_opportunity_and_updates_without_duplicates(self):
+    def test_deal_becomes_an_opportunity_and_updates_without_duplicates(self):
         contact = self.hs_contact(email="buyer@example.com", firstname="Buyer")
         self.pull_contacts()
         deal = self.hs_deal(
@@ -114,7 +114,7 @@ class TestDealsPull(DealCase):
         )
         self.assertEqual(self.env["crm.lead"].search_count([("name", "=", "Big deal")]), 1)
 
-    def test_d5_closed_won_and_lost_become_won_and_lost(self):
+    def test_closed_won_and_lost_become_won_and_lost(self):
         won = self.hs_deal(dealname="Won", dealstage="closedwon")
         lost = self.hs_deal(
             dealname="Lost", dealstage="closedlost", closed_lost_reason="Too expensive"
@@ -127,7 +127,7 @@ class TestDealsPull(DealCase):
         self.assertEqual(lost_lead.probability, 0)
         self.assertEqual(lost_lead.lost_reason_id.name, "Too expensive")
 
-    def test_d6_deal_whose_contact_arrives_later(self):
+    def test_deal_whose_contact_arrives_later(self):
         contact = self.hs_contact(email="late@example.com", firstname="Late")
         deal = self.hs_deal(contact_id=contact["id"], dealname="Early deal")
         self.pull_deals()
@@ -170,7 +170,7 @@ class TestDealsPull(DealCase):
 
 
 class TestDealsPush(DealCase):
-    def test_d2_opportunity_becomes_a_deal_once_even_when_the_reply_is_lost(self):
+    def test_opportunity_becomes_a_deal_once_even_when_the_reply_is_lost(self):
         partner = self.tagged_partner(name="Customer", email="customer@example.com")
         lead = self.env["crm.lead"].create(
             {
@@ -212,7 +212,7 @@ class TestDealsPush(DealCase):
         )
         self.assertTrue(associations)
 
-    def test_d5_won_and_lost_in_odoo_go_out_as_closed_stages(self):
+    def test_won_and_lost_in_odoo_go_out_as_closed_stages(self):
         won = self.env["crm.lead"].create(
             {"name": "W", "type": "opportunity", "team_id": self.team.id}
         )
@@ -243,7 +243,7 @@ class TestDealsPush(DealCase):
 
 
 class TestDealMerges(DealCase):
-    def test_p4_lead_merge_keeps_the_link_and_archives_nothing_in_hubspot(self):
+    def test_lead_merge_keeps_the_link_and_archives_nothing_in_hubspot(self):
         self.company.hubspot_delete_policy_odoo2hubspot = "archive"
         first = self.hs_deal(dealname="First", amount="10")
         second = self.hs_deal(dealname="Second", amount="20")
@@ -259,7 +259,7 @@ class TestDealMerges(DealCase):
         self.assertFalse(self.hs_get("deals", other_id)["archived"])
         self.assertEqual(self.requests_to("POST", "/crm/v3/objects/deals/batch/archive"), 0)
 
-    def test_p4_hubspot_deal_merge_repoints_the_opportunity(self):
+    def test_hubspot_deal_merge_repoints_the_opportunity(self):
         first = self.hs_deal(dealname="Keep", amount="10")
         second = self.hs_deal(dealname="Absorbed", amount="20")
         self.pull_deals()

@@ -132,7 +132,7 @@ class TestFoundation(HubspotCase):
         with self.assertRaises(AccessError):
             mapping.with_user(self.salesman).stage_id = False
 
-    def test_jobs_exist_active_with_spec_intervals(self):
+    def test_jobs_exist_active_with_their_intervals(self):
         for xmlid, (number, unit) in CRON_INTERVALS.items():
             cron = self.env.ref(xmlid)
             self.assertTrue(cron.active, xmlid)

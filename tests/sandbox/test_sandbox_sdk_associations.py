@@ -117,7 +117,7 @@ def test_wrong_type_id_is_400(http, pair):
     assert response.status_code == 400
 
 
-def test_v3_associations_parameter_and_create_with_associations(client, pair):
+def test_associations_parameter_and_create_with_associations(client, pair):
     deal, _ = pair
     created = client.crm.contacts.basic_api.create(
         SimplePublicObjectInputForCreate(
