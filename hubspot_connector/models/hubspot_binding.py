@@ -259,6 +259,18 @@ class HubspotBinding(models.AbstractModel):
         return self.sudo().search([("company_id", "=", company.id), ("odoo_id", "in", records.ids)])
 
     @api.model
+    def _hubspot_linked_elsewhere(self, company, records):
+        """The ``records`` linked in another portal that ``company``'s portal never had.
+
+        They are that portal's: a record imported from one portal is not sent to
+        the others. A record bound in several (a shared partner made in Odoo while
+        it was in every portal's scope, or matched in each) syncs with all of them.
+        """
+        bindings = self.sudo().search([("odoo_id", "in", records.ids)])
+        here = bindings.filtered(lambda b: b.company_id == company).odoo_id
+        return bindings.filtered("hubspot_id").odoo_id - here
+
+    @api.model
     def _hubspot_ensure(self, company, records):
         """The bindings of ``records`` in ``company``'s portal, made where missing.
 

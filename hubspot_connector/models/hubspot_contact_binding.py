@@ -40,14 +40,16 @@ class HubspotContactBinding(models.Model):
 
     @api.model
     def _hubspot_push_scope(self, company, records):
-        """Partners of the company (or shared) with its contacts tag, and not archived."""
+        """Partners of the company (or shared) with its contacts tag, not archived, and not
+        another portal's alone."""
         category = company.hubspot_partner_category_id
         no_company = self.env["res.company"]
-        return records.filtered(
+        candidates = records.filtered(
             lambda p: (
                 category in p.category_id and p.active and p.company_id in (company, no_company)
             )
         )
+        return candidates - self._hubspot_linked_elsewhere(company, candidates)
 
     @api.model
     def _hubspot_scope_fields(self):

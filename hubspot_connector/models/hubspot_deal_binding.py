@@ -43,13 +43,14 @@ class HubspotDealBinding(models.Model):
     def _hubspot_push_scope(self, company, records):
         """Opportunities of a sales team mapped to one of the company's pipelines."""
         teams = self._hubspot_stages()._pipelines(company).team_id
-        return records.filtered(
+        candidates = records.filtered(
             lambda lead: (
                 lead.type == "opportunity"
                 and lead.team_id in teams
                 and lead.company_id in (company, self.env["res.company"])
             )
         )
+        return candidates - self._hubspot_linked_elsewhere(company, candidates)
 
     @api.model
     def _hubspot_scope_fields(self):

@@ -254,6 +254,7 @@ class HubspotBindingImport(models.AbstractModel):
         errors = result["errors"] + payload.get(CLEANED_KEY, [])
         if result["odoo_vals"]:
             self.odoo_id.with_context(**IMPORT_CONTEXT).sudo().write(result["odoo_vals"])
+            self._hubspot_note_odoo_change(self.odoo_id, source=company)
         self._hubspot_write(
             dict(
                 synced_values=dict(result["snapshot"], **{VERSION_KEY: payload.get("updatedAt")}),

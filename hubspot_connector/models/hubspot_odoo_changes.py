@@ -13,11 +13,20 @@ class HubspotBindingOdooChanges(models.AbstractModel):
     _description = "HubSpot Changes Made in Odoo"
 
     @api.model
-    def _hubspot_note_odoo_change(self, records):
-        """Stamp the change time and queue a push for the Odoo ``records`` in scope."""
+    def _hubspot_note_odoo_change(self, records, source=None):
+        """Stamp the change time and queue a push for the Odoo ``records`` in scope.
+
+        ``source``: the company whose portal made the change (an import), which is
+        not sent back; the other portals the records sync with get it.
+        """
         now = fields.Datetime.now()
         queue = self.env["hubspot.sync.queue"].sudo()
-        for company in self.env["res.company"].sudo()._hubspot_companies():
+        companies = self.env["res.company"].browse(
+            self._hubspot_cached(
+                "hubspot_companies", lambda: self.env["res.company"]._hubspot_companies().ids
+            )
+        )
+        for company in companies - (source or companies.browse()):
             if not self._hubspot_sync_enabled(company):
                 continue
             in_scope = self._hubspot_push_scope(company, records)
