@@ -6,7 +6,8 @@
   ``odoo.addons.hubspot_connector`` and is not affected.
 * pytest-odoo is off unless asked for (``-p odoo``, as bin/test does for the Odoo suite);
   without it the Odoo suite is not collected. The concurrency suite commits real
-  transactions: it runs only where bin/test gives it a database.
+  transactions and the upgrade suite makes databases of its own: they run only where
+  bin/test gives them a database.
 """
 
 import os
@@ -28,6 +29,9 @@ def pytest_ignore_collect(collection_path, config):
         return True
     # Commits to a real database: only where bin/test names one for it.
     if collection_path.name == "odoo_concurrency" and not os.environ.get("HUBSPOT_CONCURRENCY_DB"):
+        return True
+    # Installs previous releases and upgrades them: only where bin/test names a database.
+    if collection_path.name == "odoo_upgrade" and not os.environ.get("HUBSPOT_UPGRADE_DB"):
         return True
     return None
 

@@ -4,6 +4,12 @@ The old columns are read once and dropped, so the next run resumes where the
 previous version stopped instead of importing every record again. The old
 cursor was the last change read, the overlap taken off when searching; the new
 one has the overlap taken off already.
+
+The token is now sent only to the API URL it was verified against. A company
+whose token 18.0.1.0.0 had verified was verified against its current URL (a
+change of token or URL cleared the check): that URL is the verified one, so the
+jobs go on after the upgrade instead of waiting for someone to test the
+connection again.
 """
 
 
@@ -38,3 +44,11 @@ def migrate(cr, version):
         )
         cr.execute(f"ALTER TABLE res_company DROP COLUMN {column}")
     cr.execute("ALTER TABLE res_company DROP COLUMN IF EXISTS hubspot_run_log")
+    cr.execute(
+        """
+        UPDATE res_company
+           SET hubspot_verified_api_url = COALESCE(NULLIF(hubspot_api_url, ''), %s)
+         WHERE hubspot_token_verified AND hubspot_verified_api_url IS NULL
+        """,
+        ("https://api.hubapi.com",),
+    )
