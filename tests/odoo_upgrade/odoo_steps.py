@@ -18,8 +18,17 @@ import requests
 import odoo
 from odoo.modules.registry import Registry
 
-JOBS = ("_cron_hubspot_sync_contacts", "_cron_hubspot_sync_deals", "_cron_hubspot_process_queue")
+# The scheduled jobs, run through their server actions: whatever each release calls.
+JOBS = (
+    "ir_cron_hubspot_sync_contacts",
+    "ir_cron_hubspot_sync_deals",
+    "ir_cron_hubspot_process_queue",
+)
 TOKEN = "pat-na1-00000000-1111-2222-3333-444444444444"
+
+
+def run_job(env, xmlid):
+    env.ref(f"hubspot_connector.{xmlid}").ir_actions_server_id.run()
 
 
 def transaction(registry, work):
@@ -149,7 +158,7 @@ def run(registry, rounds=1, until_idle=False, portals=()):
     for number in range(1, rounds + 1):
         before = [_stats(url) for url in portals]
         for job in JOBS:
-            transaction(registry, lambda env, j=job: getattr(env["res.company"], j)())
+            transaction(registry, lambda env, j=job: run_job(env, j))
         if not until_idle:
             continue
         asked = [
@@ -214,7 +223,7 @@ def refused_edit(registry, company_id, url, backoff_hours):
 
     def push(env):
         env["ir.config_parameter"].set_param("hubspot_connector.max_tries", 1)
-        env["res.company"]._cron_hubspot_process_queue()
+        run_job(env, "ir_cron_hubspot_process_queue")
 
     def back_off(env, partner_id):
         env["ir.config_parameter"].set_param("hubspot_connector.max_tries", False)

@@ -74,13 +74,13 @@ LOG_LINE = re.compile(r"^\S+ \S+ \d+ (?P<level>[A-Z]+) \S+ (?P<logger>[\w.]+): (
 def links_after(env, model, company):
     """``{record id: HubSpot id}`` of the ``model`` records linked in ``company``'s portal.
 
-    ``hubspot_id`` is the public field; read for the current company, it is the link
-    to that company's portal. Today a record holds one link, of the portal named by
-    ``hubspot_company_id``, which is therefore filtered on as well.
+    ``hubspot_id`` is the public field: read for a company, it shows the record's
+    binding in that company's portal.
     """
     records = env[model].with_company(company).with_context(active_test=False)
-    linked = records.search([("hubspot_id", "!=", False), ("hubspot_company_id", "=", company.id)])
-    return {record.id: record.hubspot_id for record in linked}
+    return {
+        record.id: record.hubspot_id for record in records.search([("hubspot_id", "!=", False)])
+    }
 
 
 def sync_state_after(record):
@@ -90,12 +90,23 @@ def sync_state_after(record):
 
 def snapshot_after(record):
     """The values both sides agreed on at the last sync of ``record`` (same company)."""
-    return record.hubspot_synced_values or None
+    return record._hubspot_binding().synced_values or None
+
+
+# Where the binding keeps what the previous releases kept in the record's own columns.
+BINDING_FIELDS = {
+    "hubspot_updated_at": "hubspot_updated_at",
+    "hubspot_changed_at": "odoo_changed_at",
+    "hubspot_error_kind": "error_kind",
+    "hubspot_last_error": "last_error",
+    "hubspot_note": "note",
+    "hubspot_waiting": "waiting",
+}
 
 
 def link_detail_after(record, column):
     """What the previous release kept in ``column`` (one of LINK_DETAILS) of the record."""
-    return record[column] or None
+    return record._hubspot_binding()[BINDING_FIELDS[column]] or None
 
 
 def job_states_after(env):
@@ -115,11 +126,13 @@ def job_states_after(env):
 
 
 def queue_after(env):
+    types = env["hubspot.binding"]._hubspot_types()
     return {
         entry.id: {
             "company_id": entry.company_id.id,
             "action": entry.action,
-            "res_model": entry.res_model,
+            # The queue names the object type; the previous releases named its Odoo model.
+            "res_model": types[entry.object_type]._odoo_model()._name,
             "res_id": entry.res_id or None,
             "hubspot_id": entry.hubspot_id or None,
             "state": entry.state,

@@ -25,6 +25,27 @@ OLD_COLUMNS = (
 )
 
 
+# Binding field: the column of the previous releases that held it (18.0.1.0.0 had no
+# note nor waiting values).
+FIELDS = {
+    "hubspot_id": "hubspot_id_v11",
+    "sync_state": "hubspot_sync_state_v11",
+    "last_sync": "hubspot_last_sync",
+    "last_error": "hubspot_last_error",
+    "error_kind": "hubspot_error_kind_v11",
+    "hubspot_updated_at": "hubspot_updated_at",
+    "odoo_changed_at": "hubspot_changed_at",
+    "synced_values": "hubspot_synced_values",
+    "note": "hubspot_note",
+    "waiting": "hubspot_waiting",
+}
+
+
+def _columns(cr, table):
+    cr.execute("SELECT column_name FROM information_schema.columns WHERE table_name = %s", (table,))
+    return {row[0] for row in cr.fetchall()}
+
+
 def migrate(cr, version):
     cr.execute(
         "SELECT min(id) FROM res_company WHERE hubspot_access_token IS NOT NULL "
@@ -32,25 +53,19 @@ def migrate(cr, version):
     )
     first_portal = cr.fetchone()[0]
     for table, binding in BINDINGS:
-        cr.execute(
-            "SELECT 1 FROM information_schema.columns WHERE table_name = %s "
-            "AND column_name = 'hubspot_id_v11'",
-            (table,),
-        )
-        if not cr.fetchone():
+        columns = _columns(cr, table)
+        if "hubspot_id_v11" not in columns:
             continue
+        sources = ", ".join(
+            f"r.{column}" if column in columns else "NULL" for column in FIELDS.values()
+        )
         company = "COALESCE(r.hubspot_company_id, r.company_id, %s)"
         cr.execute(
             f"""
-            INSERT INTO {binding} (company_id, odoo_id, hubspot_id, sync_state, last_sync,
-                                   last_error, error_kind, hubspot_updated_at,
-                                   odoo_changed_at, synced_values, note, waiting,
+            INSERT INTO {binding} (company_id, odoo_id, {", ".join(FIELDS)},
                                    create_uid, write_uid, create_date, write_date)
-            SELECT {company}, r.id, r.hubspot_id_v11, r.hubspot_sync_state_v11,
-                   r.hubspot_last_sync, r.hubspot_last_error, r.hubspot_error_kind_v11,
-                   r.hubspot_updated_at, r.hubspot_changed_at, r.hubspot_synced_values,
-                   r.hubspot_note, r.hubspot_waiting, 1, 1, now() at time zone 'UTC',
-                   now() at time zone 'UTC'
+            SELECT {company}, r.id, {sources}, 1, 1,
+                   now() at time zone 'UTC', now() at time zone 'UTC'
               FROM {table} r
              WHERE (r.hubspot_id_v11 IS NOT NULL OR r.hubspot_sync_state_v11 IS NOT NULL)
                AND {company} IS NOT NULL
