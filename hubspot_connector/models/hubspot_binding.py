@@ -299,7 +299,7 @@ class HubspotBinding(models.AbstractModel):
         return self._hubspot_of_records(company, records)
 
     @api.model
-    def _hubspot_write(self, vals):
+    def _write_as_sync(self, vals):
         """Write as the sync: never echoed back, never blocked by access rules."""
         return self.with_context(**IMPORT_CONTEXT).sudo().write(vals)
 
@@ -315,7 +315,7 @@ class HubspotBinding(models.AbstractModel):
             new_value=hubspot_id,
             note=note,
         )
-        self._hubspot_write({"hubspot_id": hubspot_id})
+        self._write_as_sync({"hubspot_id": hubspot_id})
         self._hubspot_after_link()
 
     def _drop_link(self, note):
@@ -325,7 +325,7 @@ class HubspotBinding(models.AbstractModel):
             self.env["hubspot.sync.journal"]._log(
                 "link_removed", binding, old_value=binding.hubspot_id, note=note
             )
-        linked._hubspot_write({"hubspot_id": False, "synced_values": False})
+        linked._write_as_sync({"hubspot_id": False, "synced_values": False})
 
     # ------------------------------------------------------------------
     # States
@@ -357,7 +357,7 @@ class HubspotBinding(models.AbstractModel):
         )
 
     def _hubspot_set_state(self, state, errors=()):
-        self._hubspot_write(self._hubspot_state_vals(state, errors))
+        self._write_as_sync(self._hubspot_state_vals(state, errors))
 
     def _hubspot_url(self):
         """The address of the HubSpot object in HubSpot's web app."""

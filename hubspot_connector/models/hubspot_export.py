@@ -142,7 +142,7 @@ class HubspotBindingExport(models.AbstractModel):
                 binding._hubspot_push_failed(error, failed, stats)
         for binding, plan in plans.items():
             if not plan["push"] and binding.hubspot_id:
-                binding._hubspot_write(binding._hubspot_result_vals("synced", plan))
+                binding._write_as_sync(binding._hubspot_result_vals("synced", plan))
         new = [(b, p) for b, p in plans.items() if not b.hubspot_id]
         changed = [(b, p) for b, p in plans.items() if b.hubspot_id and p["push"]]
         pushed = []
@@ -271,7 +271,7 @@ class HubspotBindingExport(models.AbstractModel):
         if hubspot_object:
             snapshot[VERSION_KEY] = hubspot_object.get("updatedAt")
             vals["hubspot_updated_at"] = self._hubspot_remote_time(hubspot_object)
-        self._hubspot_write(vals)
+        self._write_as_sync(vals)
 
     def _hubspot_log_remote_overwrites(self, plan):
         """Journal the HubSpot values a push replaces, so they can be traced."""

@@ -137,7 +137,7 @@ class HubspotBindingIdentify(models.AbstractModel):
         for mapping in self._hubspot_mappings():
             with suppress(HubspotValueError):
                 snapshot.update(read(mapping))
-        self._hubspot_write({"synced_values": snapshot})
+        self._write_as_sync({"synced_values": snapshot})
 
     @api.model
     def _follow_merge(self, payload, company, linked):
@@ -229,7 +229,7 @@ class HubspotBindingIdentify(models.AbstractModel):
                     binding,
                     note=self.env._("Archived in HubSpot; kept in Odoo (deletion policy)."),
                 )
-            binding._hubspot_write(
+            binding._write_as_sync(
                 dict(self._hubspot_state_vals("excluded"), error_kind="archived_in_hubspot")
             )
         return handled

@@ -255,7 +255,7 @@ class HubspotBindingImport(models.AbstractModel):
         if result["odoo_vals"]:
             self.odoo_id.with_context(**IMPORT_CONTEXT).sudo().write(result["odoo_vals"])
             self._hubspot_note_odoo_change(self.odoo_id, source=company)
-        self._hubspot_write(
+        self._write_as_sync(
             dict(
                 synced_values=dict(result["snapshot"], **{VERSION_KEY: payload.get("updatedAt")}),
                 hubspot_updated_at=self._hubspot_remote_time(payload),

@@ -33,7 +33,7 @@ class HubspotBindingOdooChanges(models.AbstractModel):
             if not in_scope:
                 continue
             bindings = self._hubspot_ensure(company, in_scope)
-            bindings._hubspot_write({"odoo_changed_at": now, "sync_state": "pending"})
+            bindings._write_as_sync({"odoo_changed_at": now, "sync_state": "pending"})
             queue._enqueue(company, "push", self._hubspot_object_type, res_ids=in_scope.ids)
             queue._trigger_job()
 

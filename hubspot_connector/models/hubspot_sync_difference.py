@@ -65,7 +65,7 @@ class HubspotSyncDifference(models.Model):
         for line in self:
             binding, _mapping = line._binding_and_mapping()
             snapshot = dict(binding.synced_values or {}, **line.hubspot_values)
-            binding._hubspot_write({"synced_values": snapshot})
+            binding._write_as_sync({"synced_values": snapshot})
             binding._hubspot_note_odoo_change(binding.odoo_id)
         return self._done()
 
@@ -87,7 +87,7 @@ class HubspotSyncDifference(models.Model):
             binding._hubspot_log_overwrites([(mapping, local, remote)])
             snapshot.update(remote)
             binding.odoo_id.with_context(**IMPORT_CONTEXT).sudo().write(vals)
-            binding._hubspot_write({"synced_values": snapshot})
+            binding._write_as_sync({"synced_values": snapshot})
         return self._done()
 
     def _done(self):

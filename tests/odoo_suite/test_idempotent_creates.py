@@ -98,7 +98,7 @@ class TestIdempotentContactCreates(HubspotCase):
         """The queue job dies after HubSpot made the contact; a minute later one side edits
         it, and the contacts job meets the contact before the queue job runs again."""
         partner = self.new_partner("once@example.com")
-        partner._hubspot_binding()._hubspot_write(
+        partner._hubspot_binding()._write_as_sync(
             {"odoo_changed_at": fields.Datetime.now() - timedelta(minutes=1)}
         )
         self.crash_after_the_request()
@@ -121,7 +121,7 @@ class TestIdempotentContactCreates(HubspotCase):
     def test_crash_then_edit_in_odoo_is_sent_when_a_pull_links_first(self):
         def edit(partner, contact):
             partner.city = "Wien"
-            partner._hubspot_binding()._hubspot_write(
+            partner._hubspot_binding()._write_as_sync(
                 {"odoo_changed_at": fields.Datetime.now() + timedelta(minutes=1)}
             )
 
