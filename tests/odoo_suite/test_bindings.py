@@ -1,5 +1,7 @@
 """Links are bindings: one per portal, object type and record, unique both ways."""
 
+from odoo.tests import Form
+
 from hubspot_sandbox import SandboxServer
 
 from .common import TOKEN, HubspotCase
@@ -35,6 +37,11 @@ class TestTwoPortals(HubspotCase):
         self.assertEqual(self.sandbox.store.count("contacts"), 1)
         self.assertEqual(self.other_sandbox.store.count("contacts"), 1)
         self.assertEqual(partner.hubspot_binding_ids.company_id, self.company | self.other)
+        # A sales manager of both companies sees both links on the partner's form.
+        self.manager.company_ids |= self.other
+        both = (self.company | self.other).ids
+        form = Form(partner.with_user(self.manager).with_context(allowed_company_ids=both))
+        self.assertEqual(len(form.hubspot_binding_ids), 2)
         # A change in the second portal comes into Odoo, then goes out to the first.
         self.other_sandbox.store.update_object("contacts", there, {"city": "Basel"})
         self.pull_contacts()
