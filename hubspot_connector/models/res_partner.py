@@ -11,16 +11,18 @@ class ResPartner(models.Model):
     hubspot_binding_ids = fields.One2many(
         "hubspot.contact.binding", "odoo_id", string="HubSpot Contacts", readonly=True
     )
+    # As HubSpot holds them in the current company's portal: a shared partner may have
+    # a status of its own in each.
     hubspot_lead_status = fields.Selection(
         selection="_selection_hubspot_lead_status",
         string="HubSpot Lead Status",
-        index=True,
+        company_dependent=True,
         copy=False,
     )
     hubspot_lifecycle_stage = fields.Selection(
         selection="_selection_hubspot_lifecycle_stage",
         string="HubSpot Lifecycle Stage",
-        index=True,
+        company_dependent=True,
         copy=False,
     )
 

@@ -62,6 +62,8 @@ LINK_DETAILS = (
     "hubspot_last_error",
     "hubspot_note",  # 18.0.1.1.0 on
     "hubspot_waiting",  # 18.0.1.1.0 on
+    "hubspot_lead_status",  # partners
+    "hubspot_lifecycle_stage",  # partners
 )
 LOG_LINE = re.compile(r"^\S+ \S+ \d+ (?P<level>[A-Z]+) \S+ (?P<logger>[\w.]+): (?P<message>.*)")
 
@@ -106,6 +108,8 @@ BINDING_FIELDS = {
 
 def link_detail_after(record, column):
     """What the previous release kept in ``column`` (one of LINK_DETAILS) of the record."""
+    if column not in BINDING_FIELDS:  # a field of the record, read for its portal
+        return record[column] or None
     return record._hubspot_binding()[BINDING_FIELDS[column]] or None
 
 

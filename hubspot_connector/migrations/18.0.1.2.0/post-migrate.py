@@ -3,7 +3,9 @@
 Nothing is read from HubSpot and nothing is sent: the bindings hold exactly what
 the records held, so the next run finds every version already synced. A record
 with a sync state but no link yet (waiting to be created in HubSpot) is bound in
-its own company's portal, or in the first portal when it has no company.
+its own company's portal, or in the first portal when it has no company. A
+partner's lead status and lifecycle stage become those of the portal it is
+linked in.
 """
 
 BINDINGS = (
@@ -84,3 +86,21 @@ def migrate(cr, version):
         )
         for column in OLD_COLUMNS:
             cr.execute(f'ALTER TABLE {table} DROP COLUMN IF EXISTS "{column}" CASCADE')
+    # Lead status and lifecycle stage: the value of the portal the partner is linked in.
+    partner_columns = _columns(cr, "res_partner")
+    for column in ("hubspot_lead_status", "hubspot_lifecycle_stage"):
+        if f"{column}_v11" not in partner_columns:
+            continue
+        cr.execute(
+            f"""
+            UPDATE res_partner p
+               SET {column} = jsonb_build_object(
+                       COALESCE(b.company_id, p.company_id, %s)::text, p.{column}_v11)
+              FROM res_partner r
+              LEFT JOIN hubspot_contact_binding b ON b.odoo_id = r.id
+             WHERE r.id = p.id AND p.{column}_v11 IS NOT NULL
+               AND COALESCE(b.company_id, p.company_id, %s) IS NOT NULL
+            """,
+            (first_portal, first_portal),
+        )
+        cr.execute(f'ALTER TABLE res_partner DROP COLUMN "{column}_v11"')

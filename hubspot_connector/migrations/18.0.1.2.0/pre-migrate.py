@@ -7,6 +7,8 @@ the field rules name the HubSpot object type instead of the Odoo model.
 
 # The old column of each public field, renamed for the post-migration to read.
 PUBLIC_COLUMNS = ("hubspot_id", "hubspot_sync_state", "hubspot_error_kind")
+# Partner fields that became company-dependent (one value per portal).
+PER_PORTAL_COLUMNS = ("hubspot_lead_status", "hubspot_lifecycle_stage")
 OBJECT_TYPES = {"res.partner": "contacts", "crm.lead": "deals"}
 
 
@@ -33,6 +35,9 @@ def migrate(cr, version):
         for column in PUBLIC_COLUMNS:
             if _has_column(cr, table, column):
                 cr.execute(f'ALTER TABLE "{table}" RENAME COLUMN "{column}" TO "{column}_v11"')
+    for column in PER_PORTAL_COLUMNS:
+        if _has_column(cr, "res_partner", column):
+            cr.execute(f'ALTER TABLE res_partner RENAME COLUMN "{column}" TO "{column}_v11"')
     _key_by_object_type(cr, "hubspot_sync_queue", "res_model")
     _key_by_object_type(cr, "hubspot_field_mapping", "model_name")
     cr.execute(
