@@ -137,8 +137,11 @@ class ResCompany(models.Model):
             return
         company.hubspot_token_verified = True
         self._hubspot_fetch_metadata()
-        for xmlid in ("ir_cron_hubspot_sync_deals", "ir_cron_hubspot_sync_contacts"):
-            self.env.ref(f"hubspot_connector.{xmlid}").sudo()._trigger()
+        # Every object type's job, whichever addon brings it.
+        for cron in (
+            self.env["ir.cron"].sudo().search([("model_id.model", "=", "hubspot.job.runner")])
+        ):
+            cron._trigger()
 
     def _hubspot_fetch_metadata(self):
         """Read pipelines, stages, lead statuses and lifecycle stages from HubSpot."""

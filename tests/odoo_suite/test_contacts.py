@@ -206,7 +206,9 @@ class TestConflicts(HubspotCase):
     def test_conflict_newer_hubspot_change_wins(self):
         contact, partner = self._linked()
         partner.phone = "+4930222"
-        partner.hubspot_changed_at = datetime.now() - timedelta(minutes=5)
+        partner._hubspot_binding()._write_as_sync(
+            {"odoo_changed_at": datetime.now() - timedelta(minutes=5)}
+        )
         self.sandbox.store.update_object("contacts", contact["id"], {"phone": "+4930333"})
         self.process_queue()
         self.assertEqual(partner.phone, "+4930333")
