@@ -90,11 +90,14 @@ class HubspotBindingOdooChanges(models.AbstractModel):
 
     @api.model
     def _hubspot_waiting_bindings(self, company):
-        """Bindings of ``company`` that hold HubSpot values or a note waiting for Odoo."""
+        """Bindings of ``company`` that hold HubSpot values or a note waiting for Odoo.
+
+        Not only linked ones: a record sent without a value Odoo lacked (its own
+        note) is sent again once that value exists.
+        """
         return self.sudo().search(
             [
                 ("company_id", "=", company.id),
-                ("hubspot_id", "!=", False),
                 "|",
                 ("waiting", "!=", False),
                 ("note", "!=", False),
