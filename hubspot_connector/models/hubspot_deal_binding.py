@@ -159,6 +159,12 @@ class HubspotDealBinding(models.Model):
         for payload in payloads:
             linked = contacts.get(payload["id"]) or []
             payload["properties"][CONTACT_ASSOCIATION] = min(linked, key=int) if linked else ""
+        # The page's contact links in one query, for the customer of each deal.
+        partner_ids = self._hubspot_cached(("partner_ids", company.id), dict)
+        wanted = {p["properties"][CONTACT_ASSOCIATION] for p in payloads} - {""} - set(partner_ids)
+        contact_model = self.env["hubspot.contact.binding"]
+        for contact_id, contact in contact_model._hubspot_linked(company, wanted).items():
+            partner_ids[contact_id] = contact.odoo_id.id
 
     @api.model
     def _hubspot_after_run(self, company):
