@@ -37,7 +37,7 @@ class TestTwoPortals(HubspotCase):
         self.assertEqual(self.sandbox.store.count("contacts"), 1)
         self.assertEqual(self.other_sandbox.store.count("contacts"), 1)
         self.assertEqual(partner.hubspot_binding_ids.company_id, self.company | self.other)
-        # A sales manager of both companies sees both links on the partner's form.
+        # A sales manager of both companies sees the link in each portal on the partner's form.
         self.manager.company_ids |= self.other
         both = (self.company | self.other).ids
         form = Form(partner.with_user(self.manager).with_context(allowed_company_ids=both))
