@@ -1,8 +1,8 @@
 {
     "name": "HubSpot Connector",
-    "summary": "Two-way sync of HubSpot contacts and deals with Odoo partners and "
-    "opportunities, without losing or silently overwriting data",
-    "version": "18.0.1.2.0",
+    "summary": "Two-way sync of HubSpot companies, contacts and deals with Odoo partners "
+    "and opportunities, without losing or silently overwriting data",
+    "version": "18.0.1.3.0",
     "category": "Sales/CRM",
     "website": "https://github.com/hubspot-connector/hubspot_connector",
     "author": "hubspot_connector contributors",
@@ -15,6 +15,7 @@
         "security/ir.model.access.csv",
         "data/res_partner_category_data.xml",
         "data/ir_cron_data.xml",
+        "data/hubspot_companies_data.xml",
         "data/hubspot_contacts_data.xml",
         "data/hubspot_deals_data.xml",
         "views/hubspot_stage_mapping_views.xml",

@@ -18,7 +18,10 @@ from . import hubspot_identify
 from . import hubspot_import
 from . import hubspot_odoo_changes
 from . import hubspot_export
+from . import hubspot_associations
 from . import hubspot_binding
+from . import hubspot_partner_binding
+from . import hubspot_company_binding
 from . import hubspot_contact_binding
 from . import hubspot_deal_binding
 from . import hubspot_bound_mixin

@@ -8,7 +8,6 @@ class CrmLead(models.Model):
 
     _name = "crm.lead"
     _inherit = ["crm.lead", "hubspot.bound.mixin"]
-    _hubspot_binding_model = "hubspot.deal.binding"
 
     hubspot_binding_ids = fields.One2many(
         "hubspot.deal.binding", "odoo_id", string="HubSpot Deals", readonly=True
@@ -51,44 +50,9 @@ class CrmLead(models.Model):
             lead.with_context(**IMPORT_CONTEXT).hubspot_amount = amount
 
     def _merge_opportunity(self, user_id=False, team_id=False, auto_unlink=True, max_length=5):
-        """Keep the HubSpot link on the opportunity that survives a merge.
-
-        The head keeps its own link, or takes the link of a merged one. Links are
-        taken off first, so that the deletion of the merged opportunities is not
-        mistaken for a deletion to send; any other deal is listed for review.
-        """
-        bindings = (
-            self.env["hubspot.deal.binding"]
-            .sudo()
-            .search([("odoo_id", "in", self.ids), ("hubspot_id", "!=", False)])
-        )
-        links = [
-            (b.odoo_id.id, b.odoo_id.display_name, b.company_id, b.hubspot_id) for b in bindings
-        ]
-        bindings._drop_link(self.env._("Merged in Odoo."))
-        head = super()._merge_opportunity(
-            user_id=user_id, team_id=team_id, auto_unlink=auto_unlink, max_length=max_length
-        )
-        # The head's own links first: it keeps them.
-        links.sort(key=lambda link: link[0] != head.id)
-        for _lead_id, name, company, hubspot_id in links:
-            head_binding = self.env["hubspot.deal.binding"]._hubspot_ensure(company, head)
-            if not head_binding.hubspot_id:
-                note = self.env._("Kept by the merge of %(name)s.", name=name)
-                head_binding._link_to(hubspot_id, note)
-                continue
-            self.env["hubspot.sync.issue"]._report(
-                company,
-                "deals",
-                hubspot_id,
-                "review",
-                "merged_in_odoo",
-                self.env._(
-                    "%(name)s, linked to this HubSpot deal, was merged in Odoo into %(head)s, "
-                    "which stays linked to HubSpot deal %(kept)s. Merge the deals in HubSpot too.",
-                    name=name,
-                    head=head.display_name,
-                    kept=head_binding.hubspot_id,
-                ),
+        """Keep the HubSpot links on the opportunity that survives a merge."""
+        return self._hubspot_merge_keeping_links(
+            lambda: super(CrmLead, self)._merge_opportunity(
+                user_id=user_id, team_id=team_id, auto_unlink=auto_unlink, max_length=max_length
             )
-        return head
+        )

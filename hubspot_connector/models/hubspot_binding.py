@@ -32,7 +32,8 @@ class HubspotBinding(models.AbstractModel):
     The mechanism is split by responsibility: ``hubspot.binding.reconcile``
     (three-way merge), ``hubspot.binding.identify`` (links, merges, matches,
     locks), ``hubspot.binding.import``, ``hubspot.binding.export`` and
-    ``hubspot.binding.odoo.changes`` (what an edit in Odoo starts); the jobs
+    ``hubspot.binding.odoo.changes`` (what an edit in Odoo starts) and
+    ``hubspot.binding.associations`` (associations as Odoo fields); the jobs
     that drive them are ``hubspot.job.runner``'s.
     """
 
@@ -43,6 +44,7 @@ class HubspotBinding(models.AbstractModel):
         "hubspot.binding.import",
         "hubspot.binding.export",
         "hubspot.binding.odoo.changes",
+        "hubspot.binding.associations",
     ]
     _description = "HubSpot Binding"
 
@@ -58,6 +60,9 @@ class HubspotBinding(models.AbstractModel):
     _hubspot_enabled_field = None
     # Jobs serve the types in this order (deals link to contacts: contacts first).
     _hubspot_sequence = 10
+    # Whether the Odoo record shows this type's HubSpot id, sync state and error
+    # kind on its own row (see ``_hubspot_fits`` when one model has several types).
+    _hubspot_public = True
     # Converters this type adds for its field mappings: {name: label}.
     _hubspot_converters = {}
     # Whether archiving the Odoo record counts as deleting it (not for lost leads).
@@ -177,12 +182,20 @@ class HubspotBinding(models.AbstractModel):
         """``compute()``, once per run when a job runs, every time otherwise."""
         return run_cached(self.env, key, compute)
 
-    def _hubspot_after_link(self):
-        """Hook: the bindings ``self`` were just linked to HubSpot objects."""
+    @api.model
+    def _hubspot_fits(self, records):
+        """The Odoo ``records`` this type stands for, of those its model holds.
+
+        When one Odoo model syncs as several types (partners as contacts and as
+        companies), a record shows the binding of the type that fits it; the
+        binding of another type only while none of a fitting type exists.
+        """
+        return records
 
     @api.model
-    def _hubspot_after_run(self, company):
-        """Hook: a run for ``company`` is committed; its effects are visible to others."""
+    def _hubspot_fetch_metadata(self, company, client):
+        """Read what this type needs from the portal (options, pipelines); return counts."""
+        return {}
 
     # ------------------------------------------------------------------
     # The public fields of the Odoo record
@@ -209,9 +222,11 @@ class HubspotBinding(models.AbstractModel):
 
         The Odoo record shows them as company-dependent fields, read for the
         current company and searched and grouped without a join. One statement
-        per call: imports write thousands of bindings.
+        per call: imports write thousands of bindings. Only the binding a record
+        shows (``_hubspot_shown``) writes them; a removed one hands over to the
+        record's other bindings.
         """
-        if not self:
+        if not self or not self._hubspot_public:
             return
         self.flush_recordset(list(PUBLIC_FIELDS))
         odoo_model = self.env[self._fields["odoo_id"].comodel_name]
@@ -220,6 +235,7 @@ class HubspotBinding(models.AbstractModel):
                 SQL("%s = %s - b.company_id::text", SQL.identifier(col), SQL.identifier("p", col))
                 for col in PUBLIC_FIELDS.values()
             ]
+            shown = self
         else:
             columns = [
                 SQL(
@@ -230,16 +246,45 @@ class HubspotBinding(models.AbstractModel):
                 )
                 for source, col in PUBLIC_FIELDS.items()
             ]
-        self.env.cr.execute(
-            SQL(
-                "UPDATE %s p SET %s FROM %s b WHERE b.odoo_id = p.id AND b.id = ANY(%s)",
-                SQL.identifier(odoo_model._table),
-                SQL(", ").join(columns),
-                SQL.identifier(self._table),
-                self.ids,
+            shown = self._hubspot_shown()
+        if shown:
+            self.env.cr.execute(
+                SQL(
+                    "UPDATE %s p SET %s FROM %s b WHERE b.odoo_id = p.id AND b.id = ANY(%s)",
+                    SQL.identifier(odoo_model._table),
+                    SQL(", ").join(columns),
+                    SQL.identifier(self._table),
+                    shown.ids,
+                )
             )
-        )
-        odoo_model.invalidate_model(list(PUBLIC_FIELDS.values()))
+            odoo_model.invalidate_model(list(PUBLIC_FIELDS.values()))
+        if remove:
+            for other in self._hubspot_other_public_types():
+                other.sudo().search(
+                    [("odoo_id", "in", self.odoo_id.ids), ("id", "not in", self.ids)]
+                )._hubspot_show_on_records()
+
+    def _hubspot_shown(self):
+        """The bindings of ``self`` that their records show (see ``_hubspot_fits``)."""
+        fitting = self._hubspot_fits(self.odoo_id)
+        misfits = self.filtered(lambda b: b.odoo_id not in fitting)
+        if not misfits:
+            return self
+        # A record shows another type's binding only while it has none that fits it.
+        taken = set()
+        for other in self._hubspot_other_public_types():
+            bindings = other.sudo().search([("odoo_id", "in", misfits.odoo_id.ids)])
+            fits = other._hubspot_fits(bindings.odoo_id)
+            taken |= {(b.odoo_id.id, b.company_id.id) for b in bindings if b.odoo_id in fits}
+        return self - misfits.filtered(lambda b: (b.odoo_id.id, b.company_id.id) in taken)
+
+    @api.model
+    def _hubspot_other_public_types(self):
+        return [
+            binding
+            for binding in self._hubspot_binding_models(self._odoo_model()._name)
+            if binding._name != self._name and binding._hubspot_public
+        ]
 
     # ------------------------------------------------------------------
     # Bindings: find, make, link, unlink

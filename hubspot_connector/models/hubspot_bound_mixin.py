@@ -22,8 +22,6 @@ class HubspotBoundMixin(models.AbstractModel):
 
     _name = "hubspot.bound.mixin"
     _description = "Synced with HubSpot"
-    # The binding model whose link the public fields show.
-    _hubspot_binding_model = None
 
     hubspot_id = fields.Char(
         string="HubSpot ID", company_dependent=True, copy=False, readonly=True, tracking=False
@@ -56,10 +54,7 @@ class HubspotBoundMixin(models.AbstractModel):
     @api.depends("hubspot_id", "hubspot_sync_state")
     @api.depends_context("company")
     def _compute_hubspot_binding(self):
-        bindings = {
-            binding.odoo_id.id: binding
-            for binding in self._hubspot_bindings()._hubspot_of_records(self.env.company, self)
-        }
+        bindings = self._hubspot_shown_bindings(self.env.company)
         for record in self:
             binding = bindings.get(record.id)
             record.hubspot_last_error = binding and binding.last_error
@@ -82,25 +77,45 @@ class HubspotBoundMixin(models.AbstractModel):
         condition = [(binding_field, operator, value)]
         if takes_empty:
             condition = ["!", *condition]
-        bindings = (
-            self._hubspot_bindings()
-            .sudo()
-            ._search([("company_id", "=", self.env.company.id), *condition])
-        )
-        return SQL(
-            "%s %s %s",
-            SQL.identifier(alias, "id"),
-            SQL("NOT IN") if takes_empty else SQL("IN"),
-            bindings.subselect("odoo_id"),
-        )
+        subselects = [
+            SQL(
+                "%s %s %s",
+                SQL.identifier(alias, "id"),
+                SQL("NOT IN") if takes_empty else SQL("IN"),
+                binding.sudo()
+                ._search([("company_id", "=", self.env.company.id), *condition])
+                .subselect("odoo_id"),
+            )
+            for binding in self._hubspot_public_types()
+        ]
+        return SQL("(%s)", SQL(" AND " if takes_empty else " OR ").join(subselects))
 
     @api.model
-    def _hubspot_bindings(self):
-        return self.env[self._hubspot_binding_model]
+    def _hubspot_public_types(self):
+        """The binding models whose link a record of this model may show."""
+        return [binding for binding in self._hubspot_types_of_model() if binding._hubspot_public]
+
+    def _hubspot_shown_bindings(self, company):
+        """``{record id: binding}``: the binding each record shows in ``company``'s portal.
+
+        The binding of a type that fits the record first (a company partner shows
+        its company binding), another one while it has none.
+        """
+        shown = {}
+        for fitting_first in (True, False):
+            for binding_model in self._hubspot_public_types():
+                fits = binding_model._hubspot_fits(self)
+                records = fits if fitting_first else self - fits
+                for binding in binding_model._hubspot_of_records(company, records):
+                    shown.setdefault(binding.odoo_id.id, binding)
+        return shown
 
     def _hubspot_binding(self, company=None):
-        """The binding of ``self`` in the portal of ``company`` (the current one by default)."""
-        return self._hubspot_bindings()._hubspot_of_records(company or self.env.company, self)
+        """The binding ``self`` shows in the portal of ``company`` (the current one by default)."""
+        self.ensure_one()
+        company = company or self.env.company
+        binding = self._hubspot_shown_bindings(company).get(self.id)
+        return binding or self._hubspot_public_types()[0].browse()
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -134,6 +149,58 @@ class HubspotBoundMixin(models.AbstractModel):
     def _hubspot_types_of_model(self):
         """The binding models of every HubSpot object type this Odoo model syncs as."""
         return self.env["hubspot.binding"]._hubspot_binding_models(self._name)
+
+    def _hubspot_merge_keeping_links(self, merge, survivor=None):
+        """Run ``merge()``, which merges the records ``self`` into one, keeping their links.
+
+        ``merge()`` returns the survivor when it is not known beforehand. The survivor
+        keeps its own links, or takes those of a merged record; any other link is
+        listed for review, to be merged in HubSpot too. Links are taken off first:
+        the deletion of the merged records is no deletion to send, and Odoo moving
+        their references onto the survivor must not make two bindings of it.
+        """
+        links = []
+        merged = self - survivor if survivor else self
+        for binding_model in self._hubspot_types_of_model():
+            bindings = binding_model.sudo().search([("odoo_id", "in", merged.ids)])
+            linked = bindings.filtered("hubspot_id")
+            links += [
+                (binding_model, b.odoo_id.id, b.odoo_id.display_name, b.company_id, b.hubspot_id)
+                for b in linked
+            ]
+            linked._drop_link(self.env._("Merged in Odoo."))
+            bindings.unlink()
+        survivor = merge() or survivor
+        # The survivor's own links first: it keeps them.
+        links.sort(key=lambda link: link[1] != survivor.id)
+        for binding_model, _record_id, name, company, hubspot_id in links:
+            binding = binding_model._hubspot_ensure(company, survivor)
+            if not binding.hubspot_id:
+                binding._link_to(
+                    hubspot_id, self.env._("Kept by the merge of %(name)s.", name=name)
+                )
+                continue
+            label = binding_model._hubspot_object_label.lower()
+            self.env["hubspot.sync.issue"]._report(
+                company,
+                binding_model._hubspot_object_type,
+                hubspot_id,
+                "review",
+                "merged_in_odoo",
+                self.env._(
+                    "%(name)s, linked to this HubSpot %(type)s, was merged in Odoo into "
+                    "%(survivor)s, which stays linked to HubSpot %(type)s %(kept)s. Merge "
+                    "them in HubSpot too.",
+                    name=name,
+                    type=label,
+                    survivor=survivor.display_name,
+                    kept=binding.hubspot_id,
+                ),
+                candidate_partner_ids=[(6, 0, survivor.ids)]
+                if survivor._name == "res.partner"
+                else False,
+            )
+        return survivor
 
     def action_hubspot_retry(self):
         """Sync these records again now: read HubSpot's version, then send Odoo's."""

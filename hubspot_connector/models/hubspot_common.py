@@ -1,4 +1,7 @@
-"""Values the sync's modules share: record states, the import context, one value error."""
+"""Values the sync's modules share: record states, the import context, one value error,
+and the declaration of an association."""
+
+from dataclasses import dataclass
 
 import psycopg2
 
@@ -28,6 +31,32 @@ CLEANED_KEY = "odoo_cleaned_values"
 
 # Mapped "properties" under this prefix are associations, not HubSpot properties.
 ASSOCIATION_PREFIX = "associations."
+
+
+@dataclass(frozen=True)
+class HubspotAssociation:
+    """An association an object type syncs with an Odoo field, declared by the type.
+
+    A field mapping names it as the pseudo-property ``associations.<to_type>``
+    with the ``association`` converter; the target is resolved through the
+    binding of the type it points to. ``type_id`` is HubSpot's unlabelled
+    association type from this type to ``to_type``. With ``primary_type_id``
+    the association is written with HubSpot's primary label too, and read
+    primary first; ``primary_only`` makes the Odoo field the primary association
+    itself: only a primary target counts, and an empty field removes the label
+    (other associations stay). Without it, an empty field leaves HubSpot's
+    associations as they are.
+    """
+
+    to_type: str
+    type_id: int
+    primary_type_id: int = None
+    primary_only: bool = False
+
+    @property
+    def prop(self):
+        return ASSOCIATION_PREFIX + self.to_type
+
 
 # What bad data can raise while one record is converted or written (database errors
 # at flush included); other exceptions are bugs, isolated too but logged with a traceback.

@@ -1,16 +1,14 @@
-import phonenumbers
-
-from odoo import Command, api, fields, models, tools
+from odoo import api, fields, models
 
 from ..services import cleaning
-from .hubspot_common import IMPORT_CONTEXT, HubspotValueError, hubspot_datetime
+from .hubspot_common import HubspotAssociation, HubspotValueError, hubspot_datetime
 
 
 class HubspotContactBinding(models.Model):
     """A HubSpot contact and the partner it syncs with."""
 
     _name = "hubspot.contact.binding"
-    _inherit = "hubspot.binding"
+    _inherit = ["hubspot.binding", "hubspot.partner.binding"]
     _description = "HubSpot Contact Binding"
     _hubspot_object_type = "contacts"
     _hubspot_object_label = "Contact"
@@ -26,6 +24,10 @@ class HubspotContactBinding(models.Model):
         "country": "Country (ISO code)",
         "state": "State",
     }
+    # A contact's primary company is the partner's parent.
+    _hubspot_associations = (
+        HubspotAssociation("companies", 279, primary_type_id=1, primary_only=True),
+    )
     _hubspot_odoo_id_property = "odoo_partner_id"
     _hubspot_odoo_id_label = "Odoo contact ID"
     _hubspot_property_group = "contactinformation"
@@ -39,9 +41,19 @@ class HubspotContactBinding(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
+    def _hubspot_fits(self, records):
+        return records.filtered(lambda partner: not partner.is_company)
+
+    @api.model
+    def _hubspot_association_targets(self, values):
+        """A person is a contact; a company partner is not."""
+        return self._hubspot_fits(values)
+
+    @api.model
     def _hubspot_push_scope(self, company, records):
-        """Partners of the company (or shared) with its contacts tag, not archived, and not
-        another portal's alone."""
+        """Persons of the company (or shared) with its contacts tag, not archived, and not
+        another portal's alone; a company partner only while it is linked as a contact
+        here (a link made before companies were synced stays)."""
         category = company.hubspot_partner_category_id
         no_company = self.env["res.company"]
         candidates = records.filtered(
@@ -49,11 +61,15 @@ class HubspotContactBinding(models.Model):
                 category in p.category_id and p.active and p.company_id in (company, no_company)
             )
         )
+        companies = candidates.filtered("is_company")
+        if companies:
+            kept = self._hubspot_of_records(company, companies).filtered("hubspot_id").odoo_id
+            candidates -= companies - kept
         return candidates - self._hubspot_linked_elsewhere(company, candidates)
 
     @api.model
     def _hubspot_scope_fields(self):
-        return {"category_id", "active"}
+        return {"category_id", "active", "is_company"}
 
     @api.model
     def _hubspot_accept_new(self, payload, company):
@@ -136,31 +152,26 @@ class HubspotContactBinding(models.Model):
             for part in (props.get("firstname"), props.get("lastname"))
             if part and part.strip()
         )
-        vals = {
-            "name": name.strip()
+        return dict(
+            self._hubspot_tag_vals(company),
+            name=name.strip()
             or self._hubspot_email(props.get("email"))
-            or self._hubspot_placeholder_name(payload["id"])
-        }
-        if company.hubspot_partner_category_id:
-            vals["category_id"] = [(4, company.hubspot_partner_category_id.id)]
-        return vals
+            or self._hubspot_placeholder_name(payload["id"]),
+        )
 
-    def _link_to(self, hubspot_id, note):
-        """A partner linked to a HubSpot contact joins the contacts tag."""
-        result = super()._link_to(hubspot_id, note)
-        category = self.company_id.hubspot_partner_category_id
-        partner = self.odoo_id
-        if category and category not in partner.category_id:
-            partner.with_context(**IMPORT_CONTEXT).sudo().category_id = [Command.link(category.id)]
-        return result
-
-    def _hubspot_after_link(self):
-        """Deals waiting for these contacts, on either side, take them up now."""
-        result = super()._hubspot_after_link()
-        for company in self.company_id:
-            contacts = self.filtered(lambda b, company=company: b.company_id == company)
-            self.env["hubspot.deal.binding"]._hubspot_contacts_linked(company, contacts)
-        return result
+    @api.model
+    def _hubspot_fetch_metadata(self, company, client):
+        """The portal's lead statuses and lifecycle stages."""
+        counts = {}
+        for model, key in (
+            ("hubspot.lead.status", "statuses"),
+            ("hubspot.lifecycle.stage", "lifecycle"),
+        ):
+            options = self.env[model]
+            counts[key] = options._update_from_hubspot(
+                client.get_property(self._hubspot_object_type, options._hubspot_property), company
+            )
+        return counts
 
     @api.model
     def _hubspot_payload_label(self, payload):
@@ -233,59 +244,6 @@ class HubspotContactBinding(models.Model):
     def _hubspot2odoo_email(self, mapping, remote, payload):
         return {mapping.odoo_field: remote[mapping.hubspot_properties[0]] or False}
 
-    def _hubspot_phone_region(self, payload=None):
-        """Country code that national phone numbers are read in."""
-        code = payload and (payload["properties"].get("country") or "").strip().upper()
-        if code and len(code) == 2:
-            return code
-        return (self.odoo_id.country_id or self.env.company.country_id).code or None
-
-    def _hubspot_format_phone(self, value, region):
-        """E.164 when the number parses for the known country, else an error."""
-        if not value:
-            return ""
-        try:
-            number = phonenumbers.parse(value, region)
-        except phonenumbers.NumberParseException as error:
-            raise HubspotValueError(
-                self.env._("Unparsable phone number %(phone)r.", phone=value), "invalid_phone"
-            ) from error
-        if not phonenumbers.is_possible_number(number):
-            raise HubspotValueError(
-                self.env._("Impossible phone number %(phone)r.", phone=value), "invalid_phone"
-            )
-        formatted = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-        if number.extension:
-            formatted += f" ext. {number.extension}"
-        return formatted
-
-    def _odoo2hubspot_phone(self, mapping, base):
-        value = self.odoo_id[mapping.odoo_field] or ""
-        try:
-            value = self._hubspot_format_phone(value, self._hubspot_phone_region())
-        except HubspotValueError:
-            value = value.strip()
-        return {mapping.hubspot_properties[0]: value}
-
-    def _normalize_hubspot_phone(self, mapping, values, payload):
-        region = self._hubspot_phone_region(payload)
-        normalized = {}
-        for name, value in values.items():
-            try:
-                normalized[name] = self._hubspot_format_phone(value, region)
-            except HubspotValueError:
-                normalized[name] = value
-        return normalized
-
-    def _hubspot2odoo_phone(self, mapping, remote, payload):
-        value = remote[mapping.hubspot_properties[0]]
-        return {
-            mapping.odoo_field: self._hubspot_format_phone(
-                value, self._hubspot_phone_region(payload)
-            )
-            or False
-        }
-
     def _odoo2hubspot_person_name(self, mapping, base):
         """Split the name, unless it is still what the last sync made of it (round trip).
 
@@ -304,9 +262,6 @@ class HubspotContactBinding(models.Model):
         given, _sep, family = name.rpartition(" ")
         return {first: given, last: family}
 
-    def _hubspot_placeholder_name(self, hubspot_id=None):
-        return self.env._("HubSpot contact %(id)s", id=hubspot_id or self.hubspot_id)
-
     def _hubspot2odoo_person_name(self, mapping, remote, payload):
         name = " ".join(v for v in remote.values() if v)
         return {mapping.odoo_field: name} if name else {}
@@ -319,53 +274,3 @@ class HubspotContactBinding(models.Model):
         if self.odoo_id.parent_id:
             return {}
         return {mapping.odoo_field: remote[mapping.hubspot_properties[0]] or False}
-
-    def _odoo2hubspot_country(self, mapping, base):
-        return {mapping.hubspot_properties[0]: self.odoo_id.country_id.code or ""}
-
-    def _normalize_hubspot_country(self, mapping, values, payload):
-        return {name: value.upper() if len(value) == 2 else value for name, value in values.items()}
-
-    def _hubspot2odoo_country(self, mapping, remote, payload):
-        value = remote[mapping.hubspot_properties[0]]
-        if not value:
-            return {mapping.odoo_field: False}
-        country = self._hubspot_country_ids().get(value.lower())
-        if not country:
-            raise HubspotValueError(
-                self.env._("Unknown country %(country)r.", country=value), "unknown_country"
-            )
-        return {mapping.odoo_field: country}
-
-    @api.model
-    @tools.ormcache("self.env.lang")
-    def _hubspot_country_ids(self):
-        """Country ids by lower-case ISO code and name: asked for every imported contact."""
-        ids = {}
-        # All of them (about 250), once per language: the cache serves every contact.
-        for country in self.env["res.country"].sudo().search([]):  # pylint: disable=no-search-all
-            ids[country.name.lower()] = country.id
-            ids[country.code.lower()] = country.id
-        return ids
-
-    def _odoo2hubspot_state(self, mapping, base):
-        return {mapping.hubspot_properties[0]: self.odoo_id.state_id.name or ""}
-
-    def _hubspot2odoo_state(self, mapping, remote, payload):
-        value = remote[mapping.hubspot_properties[0]]
-        if not value:
-            return {mapping.odoo_field: False}
-        domain = ["|", ("code", "=ilike", value), ("name", "=ilike", value)]
-        country_code = (payload["properties"].get("country") or "").strip()
-        if country_code:
-            domain += [
-                "|",
-                ("country_id.code", "=ilike", country_code),
-                ("country_id.name", "=ilike", country_code),
-            ]
-        state = self.env["res.country.state"].search(domain, limit=1)
-        if not state:
-            raise HubspotValueError(
-                self.env._("Unknown state %(state)r.", state=value), "unknown_state"
-            )
-        return {mapping.odoo_field: state.id}

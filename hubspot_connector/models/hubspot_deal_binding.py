@@ -1,9 +1,7 @@
 from odoo import api, fields, models
 
-from .hubspot_common import HubspotValueError, hubspot_datetime
-
-CONTACT_ASSOCIATION = "associations.contacts"
-OWNER_PROPERTY = "hubspot_owner_id"
+from ..services.exceptions import HubspotNotFound, HubspotScopeError
+from .hubspot_common import HubspotAssociation, HubspotValueError, hubspot_datetime
 
 
 class HubspotDealBinding(models.Model):
@@ -21,10 +19,13 @@ class HubspotDealBinding(models.Model):
     _hubspot_converters = {
         "amount": "Amount",
         "date": "Date",
-        "owner": "Owner (by e-mail)",
         "deal_stage": "Pipeline and stage",
-        "deal_contact": "Associated contact",
     }
+    # The customer: the associated contact, else the company (kept on the deal either way).
+    _hubspot_associations = (
+        HubspotAssociation("contacts", 3),
+        HubspotAssociation("companies", 341, primary_type_id=5),
+    )
     # A lost opportunity is archived in Odoo; it is a closed-lost deal, not a deletion.
     _hubspot_archive_is_removal = False
     _hubspot_odoo_id_property = "odoo_opportunity_id"
@@ -63,10 +64,6 @@ class HubspotDealBinding(models.Model):
             "amount_in_home_currency",
             "closed_lost_reason",
         ]
-
-    @api.model
-    def _hubspot_properties(self):
-        return [name for name in super()._hubspot_properties() if name != CONTACT_ASSOCIATION]
 
     @api.model
     def _hubspot_accept_new(self, payload, company):
@@ -114,110 +111,22 @@ class HubspotDealBinding(models.Model):
     def _hubspot_payload_label(self, payload):
         return payload["properties"].get("dealname") or payload["id"]
 
-    # ------------------------------------------------------------------
-    # Runs: owners and associations
-    # ------------------------------------------------------------------
-
     @api.model
-    def _hubspot_owner_emails(self):
-        """HubSpot owners' e-mails by owner id, read once per run and only if needed."""
-        cache = self.env.context.get("hubspot_run")
-        if not cache:
-            return None
-        return cache.get(
-            "owner_emails",
-            lambda: {
-                owner["id"]: (owner.get("email") or "").lower()
-                for owner in cache.client.iter_owners()
-            },
+    def _hubspot_fetch_metadata(self, company, client):
+        """Pipelines and stages, and the portal's currency; deals left out are read again."""
+        pipelines = (
+            self.env["hubspot.pipeline"]
+            .sudo()
+            ._update_from_hubspot(client.get_pipelines(self._hubspot_object_type), company)
         )
-
-    @api.model
-    def _hubspot_user_ids_by_email(self):
-        def compute():
-            users = self.env["res.users"].sudo().search([])
-            by_email = {(user.login or "").lower(): user.id for user in users}
-            by_email.update({(user.email or "").lower(): user.id for user in users if user.email})
-            return by_email
-
-        return self._hubspot_cached("user_ids_by_email", compute)
-
-    @api.model
-    def _hubspot_enrich(self, payloads, company, client):
-        """Searches return no associations: read them, 1,000 per request.
-
-        Deals already in sync with this very version need none (an overlapping
-        pull re-reads them).
-        """
-        linked = self._hubspot_linked(company, [p["id"] for p in payloads])
-        payloads = [
-            p for p in payloads if not (p["id"] in linked and linked[p["id"]]._is_unchanged(p))
-        ]
-        if not payloads:
-            return
-        contacts = client.batch_read_associations("deals", "contacts", [p["id"] for p in payloads])
-        for payload in payloads:
-            linked = contacts.get(payload["id"]) or []
-            payload["properties"][CONTACT_ASSOCIATION] = min(linked, key=int) if linked else ""
-        # The page's contact links in one query, for the customer of each deal.
-        partner_ids = self._hubspot_cached(("partner_ids", company.id), dict)
-        wanted = {p["properties"][CONTACT_ASSOCIATION] for p in payloads} - {""} - set(partner_ids)
-        contact_model = self.env["hubspot.contact.binding"]
-        for contact_id, contact in contact_model._hubspot_linked(company, wanted).items():
-            partner_ids[contact_id] = contact.odoo_id.id
-
-    @api.model
-    def _hubspot_after_run(self, company):
-        """Take up contacts linked by a concurrent run while this one left deals waiting.
-
-        The link's own event fires in a transaction that cannot see deals marked
-        waiting by a run still open, so each run looks again once committed.
-        """
-        deals = self._hubspot_waiting_bindings(company)
-        contact_ids = {
-            deal.waiting[CONTACT_ASSOCIATION][0]
-            for deal in deals
-            if CONTACT_ASSOCIATION in (deal.waiting or {})
-        }
-        contact_model = self.env["hubspot.contact.binding"]
-        contacts = contact_model.union(
-            *contact_model._hubspot_linked(company, contact_ids).values()
-        ) | contact_model._hubspot_of_records(company, deals.odoo_id.partner_id).filtered(
-            "hubspot_id"
-        )
-        if contacts:
-            self._hubspot_contacts_linked(company, contacts)
-
-    @api.model
-    def _hubspot_contacts_linked(self, company, contacts):
-        """Deals take up the contact bindings just linked: as customer, and as association."""
-        self._hubspot_reevaluate_waiting(
-            company, {CONTACT_ASSOCIATION: set(contacts.mapped("hubspot_id"))}
-        )
-        unsent = (
-            self.sudo()
-            .search(
-                [
-                    ("company_id", "=", company.id),
-                    ("hubspot_id", "!=", False),
-                    ("odoo_id.partner_id", "in", contacts.odoo_id.ids),
-                ]
-            )
-            .filtered(lambda deal: not (deal.synced_values or {}).get(CONTACT_ASSOCIATION))
-        )
-        if unsent:
-            queue = self.env["hubspot.sync.queue"].sudo()
-            queue._enqueue(company, "push", self._hubspot_object_type, res_ids=unsent.odoo_id.ids)
-            queue._trigger_job()
-
-    def _hubspot_push_associations(self, company, client, pushed):
-        pairs = [
-            (hubspot_id, values[CONTACT_ASSOCIATION])
-            for _record, hubspot_id, values in pushed
-            if values.get(CONTACT_ASSOCIATION)
-        ]
-        if pairs:
-            client.batch_associate_default("deals", "contacts", pairs)
+        self._hubspot_stages().sudo()._setup_pipelines(pipelines, company)
+        self.env["hubspot.sync.issue"]._retry_left_out(company)
+        try:
+            details = client.get_account_details()
+        except (HubspotNotFound, HubspotScopeError):
+            details = {}  # an app may not read them: Odoo's rates convert every amount
+        company.sudo().hubspot_home_currency = details.get("companyCurrency") or False
+        return {"pipelines": len(pipelines), "stages": len(pipelines.stage_mapping_ids)}
 
     # ------------------------------------------------------------------
     # Push
@@ -338,89 +247,6 @@ class HubspotDealBinding(models.Model):
             raise HubspotValueError(
                 self.env._("Invalid date %(date)r.", date=value), "invalid_date"
             ) from error
-
-    def _odoo2hubspot_owner(self, mapping, base):
-        """The HubSpot owner with the salesperson's e-mail."""
-        name = mapping.hubspot_properties[0]
-        owners = self._hubspot_owner_emails()
-        if owners is None:
-            return {name: base.get(name, "")}
-        user = self.odoo_id.user_id
-        if not user:
-            return {name: ""}
-        email = (user.email or user.login or "").lower()
-        by_email = {owner_email: owner_id for owner_id, owner_email in owners.items()}
-        if email not in by_email:
-            raise HubspotValueError(
-                self.env._(
-                    "Salesperson %(user)s has no HubSpot user with e-mail %(email)s.",
-                    user=user.name,
-                    email=email,
-                ),
-                "unknown_owner",
-                waiting=True,
-            )
-        return {name: by_email[email]}
-
-    def _hubspot2odoo_owner(self, mapping, remote, payload):
-        owner_id = remote[mapping.hubspot_properties[0]]
-        if not owner_id:
-            return {mapping.odoo_field: False}
-        email = (self._hubspot_owner_emails() or {}).get(owner_id)
-        user = email and self._hubspot_user_ids_by_email().get(email)
-        if not user:
-            raise HubspotValueError(
-                self.env._(
-                    "HubSpot owner %(owner)s (%(email)s) is no Odoo user: the salesperson "
-                    "is set as soon as a user with that e-mail exists.",
-                    owner=owner_id,
-                    email=email or "?",
-                ),
-                "unknown_owner",
-                waiting=True,
-                fallback={mapping.odoo_field: False},
-            )
-        return {mapping.odoo_field: user}
-
-    def _odoo2hubspot_deal_contact(self, mapping, base):
-        name = mapping.hubspot_properties[0]
-        partner = self.odoo_id.partner_id
-        if not partner:
-            return {name: base.get(name, "")}
-        contact = self.env["hubspot.contact.binding"]._hubspot_of_records(self.company_id, partner)
-        if not contact.hubspot_id:
-            raise HubspotValueError(
-                self.env._(
-                    "Customer %(partner)s is not in HubSpot yet: the deal is sent without "
-                    "its contact, which follows once the customer is linked (tag the "
-                    "customer to sync it).",
-                    partner=partner.display_name,
-                ),
-                "contact_not_linked",
-                waiting=True,
-            )
-        return {name: contact.hubspot_id}
-
-    def _hubspot2odoo_deal_contact(self, mapping, remote, payload):
-        contact_id = remote[mapping.hubspot_properties[0]]
-        if not contact_id:
-            return {}
-        company = self.env.company
-        partner_id = self._hubspot_cached(("partner_ids", company.id), dict).get(contact_id)
-        if not partner_id:
-            linked = self.env["hubspot.contact.binding"]._hubspot_linked(company, [contact_id])
-            partner_id = linked[contact_id].odoo_id.id if contact_id in linked else None
-        if not partner_id:
-            raise HubspotValueError(
-                self.env._(
-                    "HubSpot contact %(contact)s is not in Odoo yet; the customer is set "
-                    "once it is.",
-                    contact=contact_id,
-                ),
-                "contact_not_linked",
-                waiting=True,
-            )
-        return {mapping.odoo_field: partner_id}
 
     def _odoo2hubspot_deal_stage(self, mapping, base):
         """Pipeline and stage of the opportunity (decided by ``hubspot.deal.stage``)."""

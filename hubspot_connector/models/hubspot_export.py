@@ -3,7 +3,7 @@ import logging
 from odoo import api, models
 
 from ..services.exceptions import HubspotConflict, HubspotError, HubspotNotFound
-from .hubspot_common import ASSOCIATION_PREFIX, RECORD_ERRORS, VERSION_KEY, error_text
+from .hubspot_common import RECORD_ERRORS, VERSION_KEY, error_text
 
 _logger = logging.getLogger(__name__)
 
@@ -27,9 +27,6 @@ class HubspotBindingExport(models.AbstractModel):
         """HubSpot properties, besides the mapped ones, of an object created from Odoo."""
         return {}
 
-    def _hubspot_push_associations(self, company, client, pushed):
-        """Send associations for ``pushed``: (binding, HubSpot id, {association: value})."""
-
     def _hubspot_push_error(self, plan, error, company):
         """Handle a per-record push error the type understands; True when handled."""
         return False
@@ -39,60 +36,67 @@ class HubspotBindingExport(models.AbstractModel):
     # ------------------------------------------------------------------
 
     @api.model
-    def _hubspot_push_queued(self, company, client, deadline):
-        """Send queued Odoo changes to HubSpot in batches, each read from HubSpot first."""
+    def _hubspot_drain(self, company, action, deadline, process, exclude=()):
+        """Claim this type's queue entries of ``action`` batch by batch until none is left
+        or time is up; ``process(entries)`` handles a batch and returns its counts.
+
+        Each batch is committed: a run that stops or dies loses its current batch
+        only. ``exclude`` lists entries to leave for a later run (it may grow).
+        """
         queue = self.env["hubspot.sync.queue"].sudo()
-        object_type = self._hubspot_object_type
-        odoo_model = self._odoo_model().with_context(active_test=False)
-        totals = {"created": 0, "updated": 0, "excluded": 0, "failed": 0, "review": 0}
-        busy = []
+        totals = {}
         while not company._hubspot_out_of_time(deadline):
             entries = queue._claim(
-                company, "push", object_type, company._hubspot_page_size(), exclude=busy
+                company, action, self._hubspot_object_type, company._hubspot_page_size(), exclude
             )
             if not entries:
                 break
+            for key, count in process(entries).items():
+                totals[key] = totals.get(key, 0) + count
+            company._hubspot_commit()
+        return totals
+
+    @api.model
+    def _hubspot_push_queued(self, company, client, deadline):
+        """Send queued Odoo changes to HubSpot in batches, each read from HubSpot first."""
+        odoo_model = self._odoo_model().with_context(active_test=False)
+        busy = []
+
+        def process(entries):
             existing = odoo_model.browse(entries.mapped("res_id")).exists()
             records = self._hubspot_lock_free(existing)
             # Records in use by another transaction stay queued for a later run.
             held_ids = (existing - records).ids
-            held = entries.filtered(lambda e, held_ids=held_ids: e.res_id in held_ids)
-            busy += held.ids
+            held = entries.filtered(lambda e: e.res_id in held_ids)
+            busy.extend(held.ids)
             entries -= held
             bindings = self._hubspot_ensure(company, records)
             failed = bindings._pull_before_push(company, client)
             to_push = bindings.filtered(
-                lambda b, failed=failed: (
-                    b.odoo_id.id not in failed and b.error_kind != "archived_in_hubspot"
-                )
+                lambda b: b.odoo_id.id not in failed and b.error_kind != "archived_in_hubspot"
             )
             stats, push_failed = to_push._export_batch(company, client)
             failed.update(push_failed)
-            for key, count in stats.items():
-                totals[key] += count
-            failed_entries = entries.filtered(lambda e, failed=failed: e.res_id in failed)
+            failed_entries = entries.filtered(lambda e: e.res_id in failed)
             for entry in failed_entries:
                 entry._mark_failed(failed[entry.res_id])
             (entries - failed_entries).unlink()
-            company._hubspot_commit()
+            return stats
+
+        totals = {"created": 0, "updated": 0, "excluded": 0, "failed": 0, "review": 0}
+        totals.update(self._hubspot_drain(company, "push", deadline, process, busy))
         return totals
 
     @api.model
     def _hubspot_archive_queued(self, company, client, deadline):
         """Archive in HubSpot the records queued by the deletion policy."""
-        queue = self.env["hubspot.sync.queue"].sudo()
-        archived = 0
-        while not company._hubspot_out_of_time(deadline):
-            entries = queue._claim(
-                company, "archive", self._hubspot_object_type, company._hubspot_page_size()
-            )
-            if not entries:
-                break
+
+        def process(entries):
             client.batch_archive(self._hubspot_object_type, entries.mapped("hubspot_id"))
-            archived += len(entries)
             entries.unlink()
-            company._hubspot_commit()
-        return {"archived": archived}
+            return {"archived": len(entries)}
+
+        return dict({"archived": 0}, **self._hubspot_drain(company, "archive", deadline, process))
 
     def _pull_before_push(self, company, client):
         """Take HubSpot's current version of the linked bindings about to be pushed.
@@ -111,8 +115,7 @@ class HubspotBindingExport(models.AbstractModel):
             obj
             for obj in found
             if obj["id"] not in by_hubspot_id
-            or (by_hubspot_id[obj["id"]].synced_values or {}).get(VERSION_KEY)
-            != obj.get("updatedAt")
+            or not by_hubspot_id[obj["id"]]._hubspot_version_taken(obj)
         ]
         self._hubspot_apply_read(found, gone, company, client)
         return {by_hubspot_id[hid].odoo_id.id: error for hid, error in unread.items()}
@@ -149,12 +152,15 @@ class HubspotBindingExport(models.AbstractModel):
         if new:
             pushed += self._hubspot_push_new(new, company, client, stats, failed)
         if changed:
-            only_associations = [(b, p) for b, p in changed if not _properties_of(p)]
-            to_update = [(b, p) for b, p in changed if _properties_of(p)]
+            only_associations = [(b, p) for b, p in changed if not self._properties_of(p)]
+            to_update = [(b, p) for b, p in changed if self._properties_of(p)]
             if to_update:
                 result = client.batch_update(
                     self._hubspot_object_type,
-                    [{"id": b.hubspot_id, "properties": _properties_of(p)} for b, p in to_update],
+                    [
+                        {"id": b.hubspot_id, "properties": self._properties_of(p)}
+                        for b, p in to_update
+                    ],
                 )
                 pushed += self._hubspot_apply_push_result(
                     to_update, result, company, stats, failed, "updated"
@@ -163,16 +169,14 @@ class HubspotBindingExport(models.AbstractModel):
                 binding._hubspot_mark_pushed(plan, None)
                 stats["updated"] += 1
             pushed += only_associations
-        self._hubspot_push_associations(
-            company,
-            client,
-            [
-                (binding, binding.hubspot_id, _associations_of(plan))
-                for binding, plan in pushed
-                if _associations_of(plan)
-            ],
-        )
+        self._hubspot_push_associations(company, client, pushed)
         return stats, failed
+
+    @api.model
+    def _properties_of(self, plan):
+        """The HubSpot properties of a push plan, without its associations."""
+        associations = self._hubspot_association_specs()
+        return {k: v for k, v in plan["push"].items() if k not in associations}
 
     @api.model
     def _hubspot_odoo_key(self, record_id):
@@ -218,7 +222,7 @@ class HubspotBindingExport(models.AbstractModel):
         for binding, plan in new:
             key = self._hubspot_odoo_key(binding.odoo_id.id)
             properties = dict(
-                _properties_of(plan), **self._hubspot_create_properties(company), **{name: key}
+                self._properties_of(plan), **self._hubspot_create_properties(company), **{name: key}
             )
             inputs.append({"id": key, "properties": properties})
         result = client.batch_upsert(self._hubspot_object_type, inputs, name)
@@ -281,11 +285,3 @@ class HubspotBindingExport(models.AbstractModel):
                 self.env["hubspot.sync.journal"]._log(
                     "hubspot_overwritten", self, field_name=name, old_value=old, new_value=value
                 )
-
-
-def _properties_of(plan):
-    return {k: v for k, v in plan["push"].items() if not k.startswith(ASSOCIATION_PREFIX)}
-
-
-def _associations_of(plan):
-    return {k: v for k, v in plan["push"].items() if k.startswith(ASSOCIATION_PREFIX)}

@@ -3,6 +3,8 @@ from collections import namedtuple
 from odoo import api, fields, models, tools
 from odoo.exceptions import ValidationError
 
+from .hubspot_reconcile import GENERIC_CONVERTERS
+
 # What the sync reads of a mapping, as a plain immutable value: the reconcile asks for
 # it for every field of every record, where reading ORM fields would dominate the time.
 MappingSpec = namedtuple(
@@ -78,7 +80,7 @@ class HubspotFieldMapping(models.Model):
     @api.model
     def _selection_converter(self):
         """The generic converters, then those each object type adds."""
-        converters = {"char": "Text", "option": "HubSpot option"}
+        converters = dict(GENERIC_CONVERTERS)
         for binding in self.env["hubspot.binding"]._hubspot_types().values():
             converters.update(binding._hubspot_converters)
         return list(converters.items())

@@ -47,10 +47,6 @@ class HubspotBindingImport(models.AbstractModel):
         return {}
 
     @api.model
-    def _hubspot_enrich(self, payloads, company, client):
-        """Add what a search or batch read does not return (associations) to payloads."""
-
-    @api.model
     def _hubspot_payload_label(self, payload):
         return payload["id"]
 
@@ -233,12 +229,16 @@ class HubspotBindingImport(models.AbstractModel):
         may go away by itself: those are read again through the queue, which
         always applies what it reads (``hubspot_refetch``).
         """
-        version = (self.synced_values or {}).get(VERSION_KEY)
         return (
             not self.env.context.get("hubspot_refetch")
             and self.sync_state in ("synced", "failing")
-            and version == payload.get("updatedAt")
+            and self._hubspot_version_taken(payload)
         )
+
+    def _hubspot_version_taken(self, payload):
+        """Whether the binding ``self`` already took exactly this version of its object:
+        the one place that decides it."""
+        return (self.synced_values or {}).get(VERSION_KEY) == payload.get("updatedAt")
 
     @api.model
     def _hubspot_remote_time(self, payload):

@@ -238,23 +238,17 @@ class HubspotJobRunner(models.AbstractModel):
     @api.model
     def _hubspot_fetch_queued(self, binding, company, client, deadline):
         """Re-read HubSpot objects queued for a retry, a merge or a webhook hint."""
-        queue = self.env["hubspot.sync.queue"].sudo()
-        totals = {}
-        while not company._hubspot_out_of_time(deadline):
-            entries = queue._claim(
-                company, "fetch", binding._hubspot_object_type, company._hubspot_page_size()
-            )
-            if not entries:
-                break
+        refetch = binding.with_context(hubspot_refetch=True)
+
+        def process(entries):
             found, gone, unread = binding._hubspot_read_by_ids(entries.mapped("hubspot_id"), client)
             # Done with the entries first: a record that still fails queues a new one.
-            for entry in entries.filtered(lambda e, unread=unread: e.hubspot_id in unread):
+            for entry in entries.filtered(lambda e: e.hubspot_id in unread):
                 entry._mark_failed(unread[entry.hubspot_id])
-            entries.filtered(lambda e, unread=unread: e.hubspot_id not in unread).unlink()
-            refetch = binding.with_context(hubspot_refetch=True)
-            _add(totals, refetch._hubspot_apply_read(found, gone, company, client))
-            company._hubspot_commit()
-        return totals
+            entries.filtered(lambda e: e.hubspot_id not in unread).unlink()
+            return refetch._hubspot_apply_read(found, gone, company, client)
+
+        return binding._hubspot_drain(company, "fetch", deadline, process)
 
 
 def _add(totals, stats):

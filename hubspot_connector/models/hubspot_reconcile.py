@@ -1,7 +1,17 @@
 from odoo import api, models
+from odoo.tools import html2plaintext, is_html_empty, plaintext2html
 
 from ..services import cleaning, rules
-from .hubspot_common import CLEANED_KEY, HubspotValueError, hubspot_datetime
+from .hubspot_common import ASSOCIATION_PREFIX, CLEANED_KEY, HubspotValueError, hubspot_datetime
+
+# The generic converters, with their labels; each object type adds its own.
+GENERIC_CONVERTERS = {
+    "char": "Text",
+    "option": "HubSpot option",
+    "owner": "Owner (by e-mail)",
+    "association": "Association",
+    "html": "Text of an HTML field",
+}
 
 
 class HubspotBindingReconcile(models.AbstractModel):
@@ -34,10 +44,17 @@ class HubspotBindingReconcile(models.AbstractModel):
 
     @api.model
     def _hubspot_properties(self):
-        """The HubSpot properties a job reads: the mapped ones and the extra ones."""
+        """The HubSpot properties a job reads: the mapped ones and the extra ones.
+
+        Associations are no properties: they are read apart (``_hubspot_enrich``).
+        """
         names = []
         for mapping in self._hubspot_mappings():
-            names.extend(mapping.hubspot_properties)
+            names.extend(
+                name
+                for name in mapping.hubspot_properties
+                if not name.startswith(ASSOCIATION_PREFIX)
+            )
         return list(dict.fromkeys(names + self._hubspot_extra_properties()))
 
     @api.model
@@ -178,6 +195,15 @@ class HubspotBindingReconcile(models.AbstractModel):
     def _hubspot2odoo_char(self, mapping, remote, payload):
         return {mapping.odoo_field: remote[mapping.hubspot_properties[0]] or False}
 
+    def _odoo2hubspot_html(self, mapping, base):
+        value = self.odoo_id[mapping.odoo_field]
+        text = "" if is_html_empty(value) else html2plaintext(value)
+        return {mapping.hubspot_properties[0]: text}
+
+    def _hubspot2odoo_html(self, mapping, remote, payload):
+        value = remote[mapping.hubspot_properties[0]]
+        return {mapping.odoo_field: plaintext2html(value) if value else False}
+
     def _odoo2hubspot_option(self, mapping, base):
         return self._odoo2hubspot_char(mapping, base)
 
@@ -196,6 +222,85 @@ class HubspotBindingReconcile(models.AbstractModel):
                 waiting=True,
             )
         return {mapping.odoo_field: value or False}
+
+    # Owners: a HubSpot owner is the Odoo user with the owner's e-mail, for every type.
+
+    @api.model
+    def _hubspot_owner_emails(self):
+        """HubSpot owners' e-mails by owner id, read once per run and only if needed."""
+        cache = self.env.context.get("hubspot_run")
+        if not cache:
+            return None
+        return cache.get(
+            "owner_emails",
+            lambda: {
+                owner["id"]: (owner.get("email") or "").lower()
+                for owner in cache.client.iter_owners()
+            },
+        )
+
+    @api.model
+    def _hubspot_user_ids_by_email(self):
+        def compute():
+            users = self.env["res.users"].sudo().search([])
+            by_email = {(user.login or "").lower(): user.id for user in users}
+            by_email.update({(user.email or "").lower(): user.id for user in users if user.email})
+            return by_email
+
+        return self._hubspot_cached("user_ids_by_email", compute)
+
+    def _odoo2hubspot_owner(self, mapping, base):
+        """The HubSpot owner with the salesperson's e-mail."""
+        name = mapping.hubspot_properties[0]
+        owners = self._hubspot_owner_emails()
+        if owners is None:
+            return {name: base.get(name, "")}
+        user = self.odoo_id[mapping.odoo_field]
+        if not user:
+            return {name: ""}
+        email = (user.email or user.login or "").lower()
+        by_email = {owner_email: owner_id for owner_id, owner_email in owners.items()}
+        if email not in by_email:
+            raise HubspotValueError(
+                self.env._(
+                    "Salesperson %(user)s has no HubSpot user with e-mail %(email)s.",
+                    user=user.name,
+                    email=email,
+                ),
+                "unknown_owner",
+                waiting=True,
+            )
+        return {name: by_email[email]}
+
+    def _hubspot2odoo_owner(self, mapping, remote, payload):
+        owner_id = remote[mapping.hubspot_properties[0]]
+        if not owner_id:
+            return {mapping.odoo_field: False}
+        email = (self._hubspot_owner_emails() or {}).get(owner_id)
+        user = email and self._hubspot_user_ids_by_email().get(email)
+        if not user:
+            raise HubspotValueError(
+                self.env._(
+                    "HubSpot owner %(owner)s (%(email)s) is no Odoo user: the salesperson "
+                    "is set as soon as a user with that e-mail exists.",
+                    owner=owner_id,
+                    email=email or "?",
+                ),
+                "unknown_owner",
+                waiting=True,
+                fallback={mapping.odoo_field: False},
+            )
+        return {mapping.odoo_field: user}
+
+    @api.model
+    def _hubspot_owner_properties(self):
+        """The HubSpot properties this type maps with the owner converter."""
+        return {
+            name
+            for mapping in self._hubspot_mappings()
+            if mapping.converter == "owner"
+            for name in mapping.hubspot_properties
+        }
 
     def _reconcile(self, payload):
         """Three-way merge of one record (or a new one, when ``self`` is empty).

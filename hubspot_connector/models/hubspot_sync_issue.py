@@ -4,7 +4,8 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.osv import expression
 
-# Why a new HubSpot deal was left out of Odoo (see the deal binding's _hubspot_accept_new).
+# Why a new HubSpot object was left out of Odoo until a setting changes (see the bindings'
+# _hubspot_accept_new).
 LEFT_OUT_KINDS = ("no_pipeline", "unknown_pipeline", "pipeline_without_team")
 # The issue's field that holds the Odoo record, by Odoo model.
 RECORD_FIELDS = {"res.partner": "partner_id", "crm.lead": "lead_id"}
@@ -140,13 +141,13 @@ class HubspotSyncIssue(models.Model):
         ).write({"state": "done"})
 
     def action_link_partner(self):
-        """Link the HubSpot contact to the partner a person chose (journaled), then sync it."""
+        """Link the HubSpot record to the partner a person chose (journaled), then sync it."""
         self.ensure_one()
         partner = self.link_partner_id
-        if self.object_type != "contacts" or not partner:
-            raise UserError(self.env._("Choose the partner to link this HubSpot contact to."))
+        binding_model = self.env["hubspot.binding"]._hubspot_types()[self.object_type]
+        if binding_model._odoo_model()._name != "res.partner" or not partner:
+            raise UserError(self.env._("Choose the partner to link this HubSpot record to."))
         note = self.env._("Chosen by %(user)s in Sync Health.", user=self.env.user.name)
-        binding_model = self.env["hubspot.contact.binding"]
         holder = binding_model._hubspot_linked(self.company_id, [self.hubspot_id]).get(
             self.hubspot_id
         )
@@ -159,14 +160,13 @@ class HubspotSyncIssue(models.Model):
 
     @api.model
     def _retry_left_out(self, company):
-        """Read again the deals left out for their pipeline, after a pipeline change.
+        """Read again the objects left out for a setting (a deal's pipeline), after it changed.
 
         Each is closed until it is read: one still left out is listed again.
         """
         issues = self.sudo().search(
             [
                 ("company_id", "=", company.id),
-                ("object_type", "=", "deals"),
                 ("error_kind", "in", LEFT_OUT_KINDS),
                 ("state", "=", "open"),
             ]

@@ -130,7 +130,9 @@ class ResCompany(models.Model):
         """Verify the token; the first time it works, fetch metadata and start the jobs."""
         self.ensure_one()
         # A person waits for the answer: fail fast rather than retry for minutes.
-        self._hubspot_client(verifying=True, max_tries=2, backoff_max=2.0).check_connection()
+        types = list(self.env["hubspot.binding"]._hubspot_types())
+        client = self._hubspot_client(verifying=True, max_tries=2, backoff_max=2.0)
+        client.check_connection(types)
         company = self.sudo()
         company.hubspot_verified_api_url = company.hubspot_api_url or DEFAULT_API_URL
         if self.hubspot_token_verified:
@@ -144,32 +146,12 @@ class ResCompany(models.Model):
             cron._trigger()
 
     def _hubspot_fetch_metadata(self):
-        """Read pipelines, stages, lead statuses and lifecycle stages from HubSpot."""
+        """Read what each object type needs from HubSpot: options, pipelines and stages."""
         self.ensure_one()
         client = self._hubspot_client()
         counts = {}
-        for model, key in (
-            ("hubspot.lead.status", "statuses"),
-            ("hubspot.lifecycle.stage", "lifecycle"),
-        ):
-            options = self.env[model]
-            counts[key] = options._update_from_hubspot(
-                client.get_property("contacts", options._hubspot_property)
-            )
-        pipelines = (
-            self.env["hubspot.pipeline"]
-            .sudo()
-            ._update_from_hubspot(client.get_pipelines("deals"), self)
-        )
-        self.env["hubspot.deal.stage"].sudo()._setup_pipelines(pipelines, self)
-        self.env["hubspot.sync.issue"]._retry_left_out(self)
-        try:
-            details = client.get_account_details()
-        except (HubspotNotFound, HubspotScopeError):
-            details = {}  # an app may not read them: Odoo's rates convert every amount
-        self.sudo().hubspot_home_currency = details.get("companyCurrency") or False
-        counts["pipelines"] = len(pipelines)
-        counts["stages"] = len(pipelines.stage_mapping_ids)
+        for binding_model in self.env["hubspot.binding"]._hubspot_types().values():
+            counts.update(binding_model._hubspot_fetch_metadata(self, client))
         self._hubspot_reevaluate_waiting()
         return counts
 

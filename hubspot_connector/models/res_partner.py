@@ -2,11 +2,11 @@ from odoo import api, fields, models
 
 
 class ResPartner(models.Model):
-    """Partners sync with HubSpot contacts (``hubspot.contact.binding``)."""
+    """Partners sync with HubSpot contacts (``hubspot.contact.binding``), company partners
+    with HubSpot companies (``hubspot.company.binding``)."""
 
     _name = "res.partner"
     _inherit = ["res.partner", "hubspot.bound.mixin"]
-    _hubspot_binding_model = "hubspot.contact.binding"
 
     hubspot_binding_ids = fields.One2many(
         "hubspot.contact.binding", "odoo_id", string="HubSpot Contacts", readonly=True

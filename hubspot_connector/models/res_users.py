@@ -1,7 +1,5 @@
 from odoo import api, models
 
-from .hubspot_deal_binding import OWNER_PROPERTY
-
 
 class ResUsers(models.Model):
     _inherit = "res.users"
@@ -19,8 +17,10 @@ class ResUsers(models.Model):
         return result
 
     def _hubspot_owner_may_match(self):
-        """Deals whose HubSpot owner had no Odoo user get their salesperson now."""
+        """Records whose HubSpot owner had no Odoo user get their user now, of every type."""
+        types = self.env["hubspot.binding"]._hubspot_types().values()
         for company in self.env["res.company"].sudo()._hubspot_companies():
-            self.env["hubspot.deal.binding"]._hubspot_reevaluate_waiting(
-                company, {OWNER_PROPERTY: None}
-            )
+            for binding_model in types:
+                owners = binding_model._hubspot_owner_properties()
+                if owners:
+                    binding_model._hubspot_reevaluate_waiting(company, dict.fromkeys(owners))

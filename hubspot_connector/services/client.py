@@ -238,7 +238,7 @@ class HubspotClient:
 
     # ------------------------------------------------------------------ connection
 
-    def check_connection(self, object_types=("contacts", "deals")):
+    def check_connection(self, object_types):
         """Prove that the token works: read one record of each type and one owner.
 
         Returns what was verified; raises the named error of the first failure, so the
@@ -592,11 +592,20 @@ class HubspotClient:
     # ------------------------------------------------------------------ associations (v4)
 
     def batch_read_associations(self, from_type, to_type, ids):
-        """Map each id to the ids it is associated with, 1,000 ids per request.
+        """Map each id to the ids it is associated with, 1,000 ids per request."""
+        return {
+            from_id: list(targets)
+            for from_id, targets in self.batch_read_association_types(
+                from_type, to_type, ids
+            ).items()
+        }
+
+    def batch_read_association_types(self, from_type, to_type, ids):
+        """Map each id to ``{associated id: set of association type ids}``, 1,000 ids per request.
 
         HubSpot pages associations per id; follow-up pages of several ids share a request.
         """
-        found = {str(object_id): [] for object_id in ids}
+        found = {str(object_id): {} for object_id in ids}
         pending = [{"id": object_id} for object_id in found]
         path = f"/crm/v4/associations/{from_type}/{to_type}/batch/read"
         while pending:
@@ -604,12 +613,10 @@ class HubspotClient:
             answer = self._request("POST", path, json={"inputs": chunk})
             for item in answer.get("results", []):
                 from_id = str(item["from"]["id"])
-                targets = found.setdefault(from_id, [])
-                targets.extend(
-                    str(target["toObjectId"])
-                    for target in item.get("to", [])
-                    if str(target["toObjectId"]) not in targets
-                )
+                targets = found.setdefault(from_id, {})
+                for target in item.get("to", []):
+                    types = targets.setdefault(str(target["toObjectId"]), set())
+                    types.update(kind["typeId"] for kind in target.get("associationTypes") or ())
                 after = _next_after(item)
                 if after is not None:
                     pending.append({"id": from_id, "after": after})
@@ -648,6 +655,23 @@ class HubspotClient:
             size=ASSOCIATION_BATCH_SIZE,
         )
 
+    def batch_create_associations(self, from_type, to_type, pairs, type_ids):
+        """Associate each ``(from_id, to_id)`` pair with HubSpot-defined ``type_ids``
+        (a primary label with its unlabelled type, for example)."""
+        return self._run_batch(
+            f"/crm/v4/associations/{from_type}/{to_type}/batch/create",
+            [_association_input(a, b, type_ids) for a, b in pairs],
+            size=ASSOCIATION_BATCH_SIZE,
+        )
+
+    def batch_archive_association_labels(self, from_type, to_type, pairs, type_ids):
+        """Remove only ``type_ids`` (a primary label) between each pair; the rest stays."""
+        return self._run_batch(
+            f"/crm/v4/associations/{from_type}/{to_type}/batch/labels/archive",
+            [_association_input(a, b, type_ids) for a, b in pairs],
+            size=ASSOCIATION_BATCH_SIZE,
+        )
+
     def batch_archive_associations(self, from_type, to_type, pairs):
         """Remove every association between each ``(from_id, to_id)`` pair."""
         return self._run_batch(
@@ -658,6 +682,17 @@ class HubspotClient:
 
 
 # ---------------------------------------------------------------------- helpers
+
+
+def _association_input(from_id, to_id, type_ids):
+    return {
+        "from": {"id": str(from_id)},
+        "to": {"id": str(to_id)},
+        "types": [
+            {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": type_id}
+            for type_id in type_ids
+        ],
+    }
 
 
 def _never_sent(exc):

@@ -38,7 +38,7 @@ def fail_next(sandbox, kind, path, count=10):
 def test_wrong_token_raises_auth_error(sandbox):
     client = make_client(sandbox, token="pat-na1-wrong")
     with pytest.raises(HubspotAuthError) as caught:
-        client.check_connection()
+        client.check_connection(("contacts", "deals"))
     assert caught.value.status == 401
     assert caught.value.category == "INVALID_AUTHENTICATION"
     assert str(caught.value).startswith("HubSpot rejected the access token (401): ")
@@ -128,7 +128,7 @@ def test_unreachable_host_raises_network_error(sandbox):
     client = make_client(sandbox, max_tries=2)
     sandbox.stop()
     with pytest.raises(HubspotNetworkError, match="Could not reach HubSpot"):
-        client.check_connection()
+        client.check_connection(("contacts", "deals"))
 
 
 def test_every_error_is_a_hubspot_error():

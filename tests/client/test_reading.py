@@ -124,7 +124,7 @@ def test_create_property(client):
 
 
 def test_check_connection_reports_what_was_verified(client):
-    checked = client.check_connection()
+    checked = client.check_connection(("contacts", "deals"))
     assert checked["verified"] == ["contacts read", "deals read", "owners read"]
 
 

@@ -26,7 +26,7 @@ def test_token_never_appears_in_logs_errors_or_repr(sandbox, caplog):
         texts += [str(not_found.value), repr(not_found.value)]
         failed = make_client(sandbox, token=TOKEN + "-revoked", max_tries=1)
         with pytest.raises(HubspotAuthError) as denied:
-            failed.check_connection()
+            failed.check_connection(("contacts", "deals"))
         texts += [str(denied.value), repr(denied.value), repr(failed)]
     assert "retry" in caplog.text  # the retries were logged...
     assert TOKEN not in caplog.text  # ...without the token
