@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 from urllib.parse import unquote, urlencode
 
 from . import search
-from .defaults import ASSOCIATION_TYPE_IDS, OBJECT_TYPE_ALIASES, PORTAL_ID
+from .defaults import PORTAL_ID
 from .errors import ApiError, not_found, validation_error
-from .store import non_unique_property, parse_id, unique_key
-from .values import iso, now_ms
+from .object_types import ASSOCIATION_TYPES, OBJECT_TYPE_ALIASES, PRIMARY_LABEL
+from .store import non_unique_property, parse_id, requests_primary
+from .values import iso, now_ms, unique_key
 
 BATCH_LIMIT = 100
 ASSOCIATION_READ_LIMIT = 1000
@@ -148,10 +149,12 @@ def _next_page(req, after):
     return {"next": {"after": after, "link": f"{req.base_url}{req.path}?{urlencode(query, True)}"}}
 
 
-def _association_tables(req):
-    """Tables named by the ``associations`` query parameter (unknown types are ignored)."""
+def _association_tables(req, table):
+    """Tables named by the ``associations`` query parameter (types without a pair are ignored)."""
     names = {OBJECT_TYPE_ALIASES.get(n.lower()) for n in req.names("associations")}
-    return [req.store.tables[n] for n in sorted(names - {None})]
+    return [
+        req.store.tables[n] for n in sorted(names - {None}) if (table.name, n) in ASSOCIATION_TYPES
+    ]
 
 
 def _live(store, table, id_value):
@@ -182,7 +185,7 @@ def list_objects(req):
         index = table.archived if req.flag("archived") else table.live["hs_object_id"]
         position = bisect_left(index, (start,))
         chunk = index[position : position + limit + 1]
-        names, linked = req.names("properties"), _association_tables(req)
+        names, linked = req.names("properties"), _association_tables(req, table)
         results = [store.render(table, table.records[i], names, linked) for _, i in chunk[:limit]]
     body = {"results": results}
     if len(chunk) > limit:
@@ -197,7 +200,8 @@ def get_object(req):
         record = store.find(table, req.params["id"], req.arg("idProperty"), req.flag("archived"))
         if record is None:
             raise not_found(context={"id": [req.params["id"]]})
-        return 200, store.render(table, record, req.names("properties"), _association_tables(req))
+        linked = _association_tables(req, table)
+        return 200, store.render(table, record, req.names("properties"), linked)
 
 
 def create_object(req):
@@ -209,32 +213,37 @@ def create_object(req):
         changes = store.prepare(table, None, body["properties"])
         links = _creation_links(store, table, body.get("associations"))
         record = store.insert(table, changes)
-        for other, target in links:
-            store.link(table, record.id, other, target)
+        for other, target, primary in links:
+            store.link(table, record.id, other, target, primary)
         return 201, store.render(table, record, full=True)
 
 
 def _creation_links(store, table, associations):
-    """Validate the ``associations`` of a create body; returns ``[(table, id)]``."""
+    """Validate the ``associations`` of a create body; returns ``[(table, id, primary?)]``."""
     links = []
     for association in associations or []:
         target_id = parse_id((association.get("to") or {}).get("id", ""))
         for spec in association.get("types") or []:
-            pair = next(
-                (p for p, t in ASSOCIATION_TYPE_IDS.items() if t == spec.get("associationTypeId")),
+            type_id = spec.get("associationTypeId")
+            kind = next(
+                (
+                    k
+                    for k in ASSOCIATION_TYPES.values()
+                    if k.from_type == table.name and type_id in k.type_ids()
+                ),
                 None,
             )
-            if pair is None or pair[0] != table.name:
+            if kind is None:
                 raise validation_error(
-                    f"Association type {spec.get('associationTypeId')} is not valid from "
-                    f"{table.name}"
+                    f"Association type {type_id} is not valid from {table.name}",
+                    context={"associationTypeId": [str(type_id)]},
                 )
-            other = store.tables[pair[1]]
+            other = store.tables[kind.to_type]
             if target_id is None or store.find(other, target_id) is None:
                 raise validation_error(
                     f"Cannot associate to {other.type.singular} {target_id}: it does not exist"
                 )
-            links.append((other, target_id))
+            links.append((other, target_id, type_id == kind.primary_type_id))
     return links
 
 
@@ -469,7 +478,7 @@ def account_details(req):
 
 
 def _deal_pipelines(req):
-    if req.store.table(req.params["type"]).name != "deals":
+    if not req.store.table(req.params["type"]).type.has_pipelines:
         raise validation_error("Only deal pipelines exist in this sandbox")
     return req.store.pipelines
 
@@ -536,25 +545,6 @@ def get_owner(req):
 # ---------------------------------------------------------------------------- associations v4
 
 
-def _type_spec(from_table, to_table):
-    return {
-        "category": "HUBSPOT_DEFINED",
-        "typeId": ASSOCIATION_TYPE_IDS[(from_table.name, to_table.name)],
-        "label": None,
-    }
-
-
-def _check_specs(from_table, to_table, specs):
-    """Association specs must name the pair's HUBSPOT_DEFINED default type."""
-    expected = ASSOCIATION_TYPE_IDS[(from_table.name, to_table.name)]
-    for spec in specs or []:
-        if spec.get("associationTypeId") != expected:
-            raise validation_error(
-                f"associationTypeId {spec.get('associationTypeId')} is not valid from "
-                f"{from_table.name} to {to_table.name}; use {expected} (HUBSPOT_DEFINED)"
-            )
-
-
 def _pair_records(store, from_table, to_table, from_id, to_id):
     """Both live records of an association or a 404 naming the missing one."""
     source, target = store.find(from_table, from_id), store.find(to_table, to_id)
@@ -566,38 +556,63 @@ def _pair_records(store, from_table, to_table, from_id, to_id):
     return source, target
 
 
-def _labels_pair(from_table, to_table, source, target):
+def _labels_pair(from_table, to_table, source, target, primary):
     return {
         "fromObjectTypeId": from_table.type.type_id,
         "fromObjectId": source.id,
         "toObjectTypeId": to_table.type.type_id,
         "toObjectId": target.id,
-        "labels": [],
+        "labels": [PRIMARY_LABEL] if primary else [],
     }
 
 
-def _default_association(from_table, to_table, source, target):
+def _default_association(from_table, to_table, source, target, primary):
     return {
         "from": {"id": str(source.id)},
         "to": {"id": str(target.id)},
         "associationSpec": {
             "associationCategory": "HUBSPOT_DEFINED",
-            "associationTypeId": ASSOCIATION_TYPE_IDS[(from_table.name, to_table.name)],
+            "associationTypeId": ASSOCIATION_TYPES[(from_table.name, to_table.name)].type_id,
         },
     }
 
 
 def _associated(store, from_table, record, to_table):
-    spec = _type_spec(from_table, to_table)
+    """A record's associations as v4 lists them: the primary with both of its types."""
+    kind = store.association(from_table, to_table)
     return [
-        {"toObjectId": i, "associationTypes": [spec]}
-        for i in store.linked(from_table, record, to_table)
+        {
+            "toObjectId": i,
+            "associationTypes": [kind.spec(True), kind.spec()] if primary else [kind.spec()],
+        }
+        for i, primary in store.associations(from_table, record, to_table)
     ]
+
+
+def _association_pair(req):
+    store = req.store
+    from_table, to_table = store.table(req.params["type"]), store.table(req.params["to"])
+    store.association(from_table, to_table)
+    return from_table, to_table
+
+
+def _association_inputs(req, limit, required):
+    """Batch association inputs; ``from`` and ``to`` (or each ``to``) must carry an ``id``."""
+    inputs = _inputs(req, limit, required)
+    for item in inputs:
+        ends = item["to"] if isinstance(item["to"], list) else [item["to"]]
+        for end in (item["from"], *ends):
+            if not isinstance(end, dict):
+                raise validation_error("from and to must be objects with an id")
+            _require(end, ("id",))
+        if not isinstance(item.get("types", []), list):
+            raise validation_error("types must be a list of association specs")
+    return inputs
 
 
 def associations_batch_read(req):
     store = req.store
-    from_table, to_table = store.link_pair(req.params["type"], req.params["to"])
+    from_table, to_table = _association_pair(req)
     inputs = _inputs(req, ASSOCIATION_READ_LIMIT, required=("id",))
     results, errors = [], []
     with store.lock:
@@ -623,23 +638,27 @@ def associations_batch_read(req):
 
 
 def _association_batch(req, build, success_status, required):
-    """Shared loop of batch create and associate/default: link each pair, collect results."""
+    """Shared loop of batch create and associate/default: link each pair, collect results.
+
+    Type ids are checked for the whole batch first (one wrong type fails it); unknown
+    records are reported per input.
+    """
     store = req.store
-    from_table, to_table = store.link_pair(req.params["type"], req.params["to"])
-    inputs = _inputs(req, ASSOCIATION_WRITE_LIMIT, required)
+    from_table, to_table = _association_pair(req)
+    inputs = _association_inputs(req, ASSOCIATION_WRITE_LIMIT, required)
+    wanted = [requests_primary(from_table, to_table, i.get("types") or []) for i in inputs]
     results, errors = [], []
     with store.lock:
-        for item in inputs:
-            _check_specs(from_table, to_table, item.get("types"))
-            from_id = item["from"].get("id", "")
-            to_id = item["to"].get("id", "")
+        for item, primary in zip(inputs, wanted, strict=True):
             try:
-                source, target = _pair_records(store, from_table, to_table, from_id, to_id)
+                source, target = _pair_records(
+                    store, from_table, to_table, item["from"]["id"], item["to"]["id"]
+                )
             except ApiError as error:
                 errors.append(error.batch_error())
                 continue
-            store.link(from_table, source.id, to_table, target.id)
-            results.append(build(from_table, to_table, source, target))
+            store.link(from_table, source.id, to_table, target.id, primary)
+            results.append(build(from_table, to_table, source, target, primary))
     return (207 if errors else success_status), _batch_envelope(results, errors)
 
 
@@ -651,21 +670,46 @@ def associations_batch_default(req):
     return _association_batch(req, _default_association, 200, ("from", "to"))
 
 
+def _unlink_found(store, from_table, from_id, to_table, to_id, primary_only=False):
+    """Remove an association (or its Primary label) if both records exist."""
+    source, target = store.find(from_table, from_id), store.find(to_table, to_id)
+    if source is not None and target is not None:
+        store.unlink(from_table, source.id, to_table, target.id, primary_only)
+
+
 def associations_batch_archive(req):
     store = req.store
-    from_table, to_table = store.link_pair(req.params["type"], req.params["to"])
-    inputs = _inputs(req, ASSOCIATION_WRITE_LIMIT, required=("from", "to"))
+    from_table, to_table = _association_pair(req)
+    inputs = _association_inputs(req, ASSOCIATION_WRITE_LIMIT, required=("from", "to"))
     with store.lock:
         for item in inputs:
-            source = parse_id(item["from"].get("id", ""))
             for target in item["to"]:
-                store.link(from_table, source, to_table, parse_id(target.get("id", "")), False)
+                _unlink_found(store, from_table, item["from"]["id"], to_table, target["id"])
+    return 204, None
+
+
+def associations_batch_archive_labels(req):
+    """Remove the given types only: the Primary label alone leaves the unlabelled association;
+    the unlabelled type takes every association between the pair with it."""
+    store = req.store
+    from_table, to_table = _association_pair(req)
+    inputs = _association_inputs(req, ASSOCIATION_WRITE_LIMIT, required=("from", "to", "types"))
+    unlabelled = ASSOCIATION_TYPES[(from_table.name, to_table.name)].type_id
+    plans = []
+    for item in inputs:
+        requests_primary(from_table, to_table, item["types"])  # validates the type ids
+        everything = any(s["associationTypeId"] == unlabelled for s in item["types"])
+        if item["types"]:
+            plans.append((item["from"]["id"], item["to"]["id"], not everything))
+    with store.lock:
+        for from_id, to_id, primary_only in plans:
+            _unlink_found(store, from_table, from_id, to_table, to_id, primary_only)
     return 204, None
 
 
 def associations_list(req):
     store = req.store
-    from_table, to_table = store.link_pair(req.params["type"], req.params["to"])
+    from_table, to_table = _association_pair(req)
     limit = req.limit(ASSOCIATION_PAGE, ASSOCIATION_PAGE)
     start = req.offset()
     with store.lock:
@@ -680,32 +724,32 @@ def associations_list(req):
 
 def associate_default(req):
     store = req.store
-    from_table, to_table = store.link_pair(req.params["type"], req.params["to"])
+    from_table, to_table = _association_pair(req)
     with store.lock:
         pair = _pair_records(store, from_table, to_table, req.params["id"], req.params["to_id"])
         store.link(from_table, pair[0].id, to_table, pair[1].id)
-        return 200, _batch_envelope([_default_association(from_table, to_table, *pair)])
+        result = _default_association(from_table, to_table, *pair, False)
+        return 200, _batch_envelope([result])
 
 
 def associate_labelled(req):
     store = req.store
-    from_table, to_table = store.link_pair(req.params["type"], req.params["to"])
+    from_table, to_table = _association_pair(req)
     specs = req.json()
     if not isinstance(specs, list):
         raise validation_error("The body must be a list of association specs")
-    _check_specs(from_table, to_table, specs)
+    primary = requests_primary(from_table, to_table, specs)
     with store.lock:
         pair = _pair_records(store, from_table, to_table, req.params["id"], req.params["to_id"])
-        store.link(from_table, pair[0].id, to_table, pair[1].id)
-        return 201, _labels_pair(from_table, to_table, *pair)
+        store.link(from_table, pair[0].id, to_table, pair[1].id, primary)
+        return 201, _labels_pair(from_table, to_table, *pair, primary)
 
 
 def dissociate(req):
     store = req.store
-    from_table, to_table = store.link_pair(req.params["type"], req.params["to"])
+    from_table, to_table = _association_pair(req)
     with store.lock:
-        source, target = (parse_id(req.params[k]) for k in ("id", "to_id"))
-        store.link(from_table, source, to_table, target, present=False)
+        _unlink_found(store, from_table, req.params["id"], to_table, req.params["to_id"])
     return 204, None
 
 
@@ -741,6 +785,7 @@ ROUTES = [
     ("POST", _V4_BATCH + "/create", associations_batch_create),
     ("POST", _V4_BATCH + "/associate/default", associations_batch_default),
     ("POST", _V4_BATCH + "/archive", associations_batch_archive),
+    ("POST", _V4_BATCH + "/labels/archive", associations_batch_archive_labels),
     ("GET", _V4_OBJECT + "/{to}", associations_list),
     ("PUT", _V4_OBJECT + "/default/{to}/{to_id}", associate_default),
     ("PUT", _V4_OBJECT + "/{to}/{to_id}", associate_labelled),

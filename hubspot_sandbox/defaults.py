@@ -1,9 +1,7 @@
-"""What a fresh sandbox portal holds: object types, standard properties, pipeline, owners.
+"""What a fresh sandbox portal holds: standard properties, pipeline, owners.
 
 The values follow HubSpot's documented defaults (default properties, pipelines, stages).
 """
-
-from dataclasses import dataclass
 
 PORTAL_ID = 24587913
 HOME_CURRENCY = "USD"
@@ -12,82 +10,18 @@ HUBSPOT_DEFINED_AT = "2019-08-06T02:41:52.000Z"
 EPOCH_ISO = "1970-01-01T00:00:00Z"
 
 
-@dataclass(frozen=True)
-class ObjectType:
-    """Static facts about one CRM object type."""
-
-    name: str  # plural path name, e.g. "contacts"
-    type_id: str  # e.g. "0-1"
-    singular: str  # e.g. "contact", used in association type names
-    modified_property: str  # the last-modified property of this type
-    default_properties: tuple  # returned when a request names none
-    searchable_properties: tuple  # searched by the free-text ``query``
-
-
-CONTACTS = ObjectType(
-    name="contacts",
-    type_id="0-1",
-    singular="contact",
-    modified_property="lastmodifieddate",
-    default_properties=(
-        "createdate",
-        "email",
-        "firstname",
-        "hs_object_id",
-        "lastmodifieddate",
-        "lastname",
-    ),
-    searchable_properties=(
-        "firstname",
-        "lastname",
-        "email",
-        "phone",
-        "hs_additional_emails",
-        "fax",
-        "mobilephone",
-        "company",
-    ),
-)
-DEALS = ObjectType(
-    name="deals",
-    type_id="0-3",
-    singular="deal",
-    modified_property="hs_lastmodifieddate",
-    default_properties=(
-        "dealname",
-        "amount",
-        "closedate",
-        "pipeline",
-        "dealstage",
-        "createdate",
-        "hs_lastmodifieddate",
-        "hs_object_id",
-    ),
-    searchable_properties=("dealname", "pipeline", "dealstage", "description", "dealtype"),
-)
-OBJECT_TYPE_ALIASES = {
-    "contacts": "contacts",
-    "contact": "contacts",
-    "0-1": "contacts",
-    "deals": "deals",
-    "deal": "deals",
-    "0-3": "deals",
-}
-
-# HUBSPOT_DEFINED association type ids, by (from type, to type).
-ASSOCIATION_TYPE_IDS = {("contacts", "deals"): 4, ("deals", "contacts"): 3}
-
 OWNER_PROPERTY = "hubspot_owner_id"
 
 
-def _options(pairs):
+def option_list(pairs):
+    """Enumeration options in the shape of HubSpot's ``Option``, from ``(value, label)`` pairs."""
     return [
         {"label": label, "value": value, "displayOrder": order, "hidden": False, "description": ""}
         for order, (value, label) in enumerate(pairs)
     ]
 
 
-BOOL_OPTIONS = _options([("true", "Yes"), ("false", "No")])
+BOOL_OPTIONS = option_list([("true", "Yes"), ("false", "No")])
 
 
 def property_definition(
@@ -131,7 +65,7 @@ def property_definition(
     }
 
 
-def _common_properties(group, modified_property):
+def common_properties(group, modified_property):
     """Properties every object type has: system timestamps, ids and the owner."""
     return [
         property_definition("createdate", "Create Date", "datetime", "date", group, read_only=True),
@@ -148,7 +82,15 @@ def _common_properties(group, modified_property):
     ]
 
 
-LEAD_STATUS_OPTIONS = _options(
+def calculated(name, label, group="contactinformation", prop_type="number", options=()):
+    """A read-only property HubSpot computes (from the record, its stage or its associations)."""
+    field_type = "booleancheckbox" if prop_type == "bool" else prop_type
+    return property_definition(
+        name, label, prop_type, field_type, group, options, read_only=True, calculated=True
+    )
+
+
+LEAD_STATUS_OPTIONS = option_list(
     [
         ("NEW", "New"),
         ("OPEN", "Open"),
@@ -160,7 +102,7 @@ LEAD_STATUS_OPTIONS = _options(
         ("BAD_TIMING", "Bad Timing"),
     ]
 )
-LIFECYCLE_STAGE_OPTIONS = _options(
+LIFECYCLE_STAGE_OPTIONS = option_list(
     [
         ("subscriber", "Subscriber"),
         ("lead", "Lead"),
@@ -211,7 +153,7 @@ def contact_properties():
             "textarea",
             read_only=True,
         ),
-        *_common_properties("contactinformation", CONTACTS.modified_property),
+        calculated("associatedcompanyid", "Primary Associated Company ID"),
     ]
 
 
@@ -230,7 +172,7 @@ def deal_properties():
             "enumeration",
             "select",
             group,
-            options=_options(
+            options=option_list(
                 [
                     ("EUR", "Euro"),
                     ("USD", "US Dollar"),
@@ -245,7 +187,7 @@ def deal_properties():
             "enumeration",
             "select",
             group,
-            options=_options(
+            options=option_list(
                 [("newbusiness", "New Business"), ("existingbusiness", "Existing Business")]
             ),
         ),
@@ -255,52 +197,75 @@ def deal_properties():
             "enumeration",
             "select",
             group,
-            options=_options([("low", "Low"), ("medium", "Medium"), ("high", "High")]),
+            options=option_list([("low", "Low"), ("medium", "Medium"), ("high", "High")]),
         ),
         property_definition("description", "Deal Description", "string", "textarea", group),
         property_definition(
             "closed_lost_reason", "Closed Lost Reason", "string", "textarea", group
         ),
         property_definition("closed_won_reason", "Closed Won Reason", "string", "textarea", group),
+        calculated("amount_in_home_currency", "Amount in company currency", group),
+        calculated("hs_deal_stage_probability", "Deal probability", group),
+        calculated("hs_is_closed", "Is Deal Closed?", group, "bool", BOOL_OPTIONS),
+        calculated("hs_is_closed_won", "Is Closed Won", group, "bool", BOOL_OPTIONS),
+        calculated("num_associated_contacts", "Number of Associated Contacts", group),
+    ]
+
+
+# A real subset of HubSpot's company ``industry`` options.
+INDUSTRY_OPTIONS = option_list(
+    [
+        ("ACCOUNTING", "Accounting"),
+        ("AUTOMOTIVE", "Automotive"),
+        ("BANKING", "Banking"),
+        ("BIOTECHNOLOGY", "Biotechnology"),
+        ("BUILDING_MATERIALS", "Building Materials"),
+        ("CHEMICALS", "Chemicals"),
+        ("COMPUTER_HARDWARE", "Computer Hardware"),
+        ("COMPUTER_SOFTWARE", "Computer Software"),
+        ("CONSTRUCTION", "Construction"),
+        ("CONSUMER_GOODS", "Consumer Goods"),
+        ("FINANCIAL_SERVICES", "Financial Services"),
+        ("FOOD_BEVERAGES", "Food & Beverages"),
+        ("HOSPITAL_HEALTH_CARE", "Hospital & Health Care"),
+        ("INFORMATION_TECHNOLOGY_AND_SERVICES", "Information Technology and Services"),
+        ("INSURANCE", "Insurance"),
+        ("INTERNET", "Internet"),
+        ("LOGISTICS_AND_SUPPLY_CHAIN", "Logistics and Supply Chain"),
+        ("MACHINERY", "Machinery"),
+        ("MANAGEMENT_CONSULTING", "Management Consulting"),
+        ("MARKETING_AND_ADVERTISING", "Marketing and Advertising"),
+        ("MECHANICAL_OR_INDUSTRIAL_ENGINEERING", "Mechanical or Industrial Engineering"),
+        ("RETAIL", "Retail"),
+        ("TELECOMMUNICATIONS", "Telecommunications"),
+        ("WHOLESALE", "Wholesale"),
+    ]
+)
+
+
+def company_properties():
+    """The standard company properties of a new portal."""
+    group = "companyinformation"
+    text = [
+        ("name", "Name", "text"),
+        ("domain", "Company Domain Name", "text"),
+        ("website", "Website URL", "text"),
+        ("phone", "Phone Number", "phonenumber"),
+        ("address", "Street Address", "text"),
+        ("city", "City", "text"),
+        ("zip", "Postal Code", "text"),
+        ("state", "State/Region", "text"),
+        ("country", "Country/Region", "text"),
+    ]
+    return [property_definition(n, label, field_type=f, group=group) for n, label, f in text] + [
         property_definition(
-            "amount_in_home_currency",
-            "Amount in company currency",
-            "number",
-            "number",
-            group,
-            read_only=True,
-            calculated=True,
+            "industry", "Industry", "enumeration", "select", group, INDUSTRY_OPTIONS
         ),
-        property_definition(
-            "hs_deal_stage_probability",
-            "Deal probability",
-            "number",
-            "number",
-            group,
-            read_only=True,
-            calculated=True,
-        ),
-        property_definition(
-            "hs_is_closed",
-            "Is Deal Closed?",
-            "bool",
-            "booleancheckbox",
-            group,
-            BOOL_OPTIONS,
-            read_only=True,
-            calculated=True,
-        ),
-        property_definition(
-            "hs_is_closed_won",
-            "Is Closed Won",
-            "bool",
-            "booleancheckbox",
-            group,
-            BOOL_OPTIONS,
-            read_only=True,
-            calculated=True,
-        ),
-        *_common_properties(group, DEALS.modified_property),
+        property_definition("description", "Description", "string", "textarea", group),
+        property_definition("numberofemployees", "Number of Employees", "number", "number", group),
+        property_definition("annualrevenue", "Annual Revenue", "number", "number", group),
+        calculated("num_associated_contacts", "Number of Associated Contacts", group),
+        calculated("num_associated_deals", "Number of Associated Deals", group),
     ]
 
 

@@ -11,10 +11,9 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
-from .defaults import OBJECT_TYPE_ALIASES
 from .errors import validation_error
-from .store import unique_key
-from .values import comparable
+from .object_types import ASSOCIATION_TYPES, OBJECT_TYPE_ALIASES
+from .values import comparable, unique_key
 
 MAX_GROUPS = 5
 MAX_FILTERS_PER_GROUP = 6
@@ -140,7 +139,7 @@ def _parse_filter(table, raw):
         raise validation_error(f"Unknown filter operator {operator}")
     if name and name.startswith("associations."):
         target = OBJECT_TYPE_ALIASES.get(name.split(".", 1)[1].lower())
-        if operator not in ("EQ", "IN") or target in (None, table.name):
+        if operator not in ("EQ", "IN") or (table.name, target) not in ASSOCIATION_TYPES:
             raise validation_error(f"Filter {name} {operator} is not supported")
         values = frozenset(
             str(v) for v in (raw.get("values") if operator == "IN" else [raw.get("value")]) or []

@@ -7,21 +7,23 @@ take it themselves; the lower-level methods used by the API handlers expect the 
 Records are kept in a dict by numeric id. Three sorted lists of ``(key, id)`` pairs index the live
 records by id, create date and last-modified date, so that list pages and the usual incremental
 sync search ("modified since X, ascending") cost O(log N + page) instead of O(N).
+
+Nothing here names an object type: what differs between types is declared on them
+(``object_types``). Every change to the portal, whichever way it comes, ends in ``_emit``, which
+hands listeners (``add_listener``) one change event.
 """
 
 import itertools
 import threading
 from bisect import bisect_left, insort
+from contextlib import contextmanager
 
 from . import defaults
-from .defaults import CONTACTS, DEALS, OWNER_PROPERTY
 from .errors import ApiError, conflict, invalid_properties, not_found, validation_error
-from .values import InvalidValue, iso, normalize, now_ms, parse_timestamp, to_ms
+from .object_types import ASSOCIATION_TYPES, CATEGORY, OBJECT_TYPE_ALIASES, OBJECT_TYPES
+from .values import InvalidValue, iso, normalize, now_ms, parse_timestamp, to_ms, unique_key
 
 FIRST_ID = 10001
-# Read-only properties computed from the record or the deal stage rather than stored.
-DEAL_STAGE_PROPERTIES = ("hs_deal_stage_probability", "hs_is_closed", "hs_is_closed_won")
-HOME_AMOUNT_PROPERTY = "amount_in_home_currency"
 # The property types and field types HubSpot accepts when a property is created.
 PROPERTY_TYPES = ("bool", "date", "datetime", "enumeration", "number", "phone_number", "string")
 FIELD_TYPES = (
@@ -56,22 +58,20 @@ class Record:
 class ObjectTable:
     """The records of one object type, their property definitions and their indexes."""
 
-    def __init__(self, object_type, properties):
+    def __init__(self, object_type):
         self.type = object_type
         self.name = object_type.name
+        properties = object_type.properties()
         self.properties = {p["name"]: p for p in properties}
         self.records = {}  # id -> Record, live and archived
         self.aliases = {}  # id merged away -> id it was merged into
         self.index_names = ("hs_object_id", "createdate", object_type.modified_property)
-        # Read-only properties computed from the record (or its deal stage), never stored.
-        self.computed = self.index_names + (
-            (*DEAL_STAGE_PROPERTIES, HOME_AMOUNT_PROPERTY) if object_type is DEALS else ()
-        )
+        # Read-only properties computed from the record, never stored.
+        self.computed = self.index_names + tuple(object_type.computed)
         self.live = {name: [] for name in self.index_names}  # name -> sorted [(key, id)]
         self.archived = []  # sorted [(id, id)]
-        self.unique = {}  # id property -> {normalized value: id} over live records
-        if object_type is CONTACTS:
-            self.unique["email"] = {}
+        # id property -> {normalized value: id} over live records
+        self.unique = {name: {} for name in object_type.unique_properties}
         for definition in properties:
             if definition["hasUniqueValue"]:
                 self.unique[definition["name"]] = {}
@@ -79,11 +79,6 @@ class ObjectTable:
     def index_keys(self, record):
         """The key of ``record`` in each live index, in ``index_names`` order."""
         return ((record.id, record.id), (record.created, record.id), (record.updated, record.id))
-
-
-def unique_key(value):
-    """How unique values (e-mail, unique custom properties) are compared: trimmed, any case."""
-    return value.strip().lower()
 
 
 def _sorted_remove(items, key):
@@ -104,6 +99,31 @@ def parse_id(value):
     return int(text) if text.isdigit() else None
 
 
+def invalid_association_type(from_table, to_table, spec):
+    """The 400 HubSpot answers for an association type the pair of object types lacks."""
+    category, type_id = spec.get("associationCategory"), spec.get("associationTypeId")
+    return validation_error(
+        f"{category} association type {type_id} does not exist from "
+        f"{from_table.type.singular.upper()} to {to_table.type.singular.upper()}",
+        context={"associationTypeId": [str(type_id)]},
+    )
+
+
+def requests_primary(from_table, to_table, specs):
+    """Whether association specs ask for the Primary label; 400 for a type the pair lacks.
+
+    Any valid spec implies the unlabelled association, which every labelled one comes with.
+    """
+    kind = ASSOCIATION_TYPES[(from_table.name, to_table.name)]
+    for spec in specs:
+        if not isinstance(spec, dict):
+            raise validation_error("Each association type must be an object")
+        valid = spec.get("associationTypeId") in kind.type_ids()
+        if spec.get("associationCategory") != CATEGORY or not valid:
+            raise invalid_association_type(from_table, to_table, spec)
+    return any(s["associationTypeId"] == kind.primary_type_id for s in specs)
+
+
 class Store:
     """The whole state of one sandbox portal."""
 
@@ -114,17 +134,16 @@ class Store:
     def reset(self):
         """Back to what a new portal holds."""
         with self.lock:
-            self.tables = {
-                CONTACTS.name: ObjectTable(CONTACTS, defaults.contact_properties()),
-                DEALS.name: ObjectTable(DEALS, defaults.deal_properties()),
-            }
+            self.tables = {t.name: ObjectTable(t) for t in OBJECT_TYPES}
             self.pipelines = {}
             self.stages = {}  # (pipeline id, stage id) -> stage
             self._register_pipeline(defaults.default_pipeline())
             self.owners = {}
             for owner in defaults.DEFAULT_OWNERS:
                 self._put_owner(owner)
-            self.links = {("contacts", "deals"): {}, ("deals", "contacts"): {}}
+            # (from type, to type) -> {from id: {to id: primary?}}, kept in both directions.
+            self.links = {pair: {} for pair in ASSOCIATION_TYPES}
+            self._listeners = []  # a fresh portal has no webhook subscribers
             # The portal's company currency and, per other currency, how many units of it
             # one unit of the company currency buys (Settings > Account Defaults > Currency).
             self.home_currency = defaults.HOME_CURRENCY
@@ -136,7 +155,7 @@ class Store:
 
     def table(self, object_type):
         """The table of an object type given by name or id (``contacts``, ``0-1``...)."""
-        name = defaults.OBJECT_TYPE_ALIASES.get(str(object_type).lower())
+        name = OBJECT_TYPE_ALIASES.get(str(object_type).lower())
         if name is None:
             raise validation_error(f"Unable to infer object type from: {object_type}")
         return self.tables[name]
@@ -176,51 +195,44 @@ class Store:
             return iso(record.created)
         if name == table.type.modified_property:
             return iso(record.updated)
-        if table.type is DEALS and name in DEAL_STAGE_PROPERTIES:
-            return self._stage_value(record, name)
-        if table.type is DEALS and name == HOME_AMOUNT_PROPERTY:
-            return self._home_amount(record)
+        compute = table.type.computed.get(name)
+        if compute is not None:
+            return compute(self, table, record)
         return record.props.get(name)
-
-    def _home_amount(self, record):
-        """The deal amount in the company currency, at the portal's exchange rate."""
-        amount = record.props.get("amount")
-        currency = record.props.get("deal_currency_code") or self.home_currency
-        if amount is None:
-            return None
-        if currency == self.home_currency:
-            return amount
-        rate = self.exchange_rates.get(currency)
-        return None if rate is None else f"{float(amount) / rate:g}"
-
-    def _stage_value(self, record, name):
-        stage = self.stages.get((record.props.get("pipeline"), record.props.get("dealstage")))
-        if stage is None:
-            return None
-        probability = stage["metadata"]["probability"]
-        if name == "hs_deal_stage_probability":
-            return probability
-        closed = stage["metadata"]["isClosed"] == "true"
-        if name == "hs_is_closed":
-            return "true" if closed else "false"
-        return "true" if closed and float(probability) >= 1.0 else "false"
 
     def options(self, table, name):
         """Allowed values of an enumeration property, the portal's owners and stages included."""
-        if name == OWNER_PROPERTY:
-            return list(self.owners)
-        if (table.name, name) == (DEALS.name, "pipeline"):
-            return list(self.pipelines)
-        if (table.name, name) == (DEALS.name, "dealstage"):
-            return [stage_id for _, stage_id in self.stages]
+        source = table.type.option_source(name)
+        if source is not None:
+            return [value for value, _ in source(self)]
         return [option["value"] for option in table.properties[name]["options"]]
+
+    def association(self, from_table, to_table):
+        """The association types from one table to the other; 400 for a pair HubSpot lacks."""
+        kind = ASSOCIATION_TYPES.get((from_table.name, to_table.name))
+        if kind is None:
+            raise validation_error(
+                f"Associations from {from_table.name} to {to_table.name} are not supported"
+            )
+        return kind
+
+    def associations(self, from_table, record, to_table):
+        """``[(id, primary?)]`` of the live records of ``to_table`` associated with ``record``."""
+        targets = self.links[(from_table.name, to_table.name)].get(record.id, {})
+        records = to_table.records
+        return sorted(
+            (i, primary)
+            for i, primary in targets.items()
+            if i in records and records[i].archived_at is None
+        )
 
     def linked(self, from_table, record, to_table):
         """Ids of the live records of ``to_table`` associated with ``record``, ascending."""
-        targets = self.links[(from_table.name, to_table.name)].get(record.id, ())
-        return sorted(
-            i for i in targets if i in to_table.records and to_table.records[i].archived_at is None
-        )
+        return [i for i, _ in self.associations(from_table, record, to_table)]
+
+    def primary_of(self, table, record, other_table):
+        """The id of the live record of ``other_table`` that is ``record``'s primary, or None."""
+        return next((i for i, p in self.associations(table, record, other_table) if p), None)
 
     # ------------------------------------------------------------------ rendering (hold the lock)
 
@@ -253,35 +265,32 @@ class Store:
             body["archivedAt"] = iso(record.archived_at)
         linked = {}
         for other in associations:
-            ids = self.linked(table, record, other)
-            if ids:
-                kind = f"{table.type.singular}_to_{other.type.singular}"
-                linked[other.name] = {"results": [{"id": str(i), "type": kind} for i in ids]}
+            results = self._v3_associations(table, record, other)
+            if results:
+                linked[other.name] = {"results": results}
         if linked:
             body["associations"] = linked
         return body
 
+    def _v3_associations(self, table, record, other):
+        """Associations as v3 reads list them: HubSpot names the unlabelled association of a
+        pair that has a primary ``..._unlabeled`` and gives the primary the plain name."""
+        kind = f"{table.type.singular}_to_{other.type.singular}"
+        has_primary = self.association(table, other).primary_type_id is not None
+        results = []
+        for i, primary in self.associations(table, record, other):
+            if primary:
+                results.append({"id": str(i), "type": kind})
+            unlabelled = f"{kind}_unlabeled" if has_primary else kind
+            results.append({"id": str(i), "type": unlabelled})
+        return results
+
     def render_property(self, table, definition):
         """A property definition with its current options (owners and stages change)."""
-        name = definition["name"]
-        if name == OWNER_PROPERTY:
-            options = [
-                {"label": f"{o['firstName']} {o['lastName']}", "value": o["id"]}
-                for o in self.owners.values()
-            ]
-        elif (table.name, name) == (DEALS.name, "pipeline"):
-            options = [{"label": p["label"], "value": p["id"]} for p in self.pipelines.values()]
-        elif (table.name, name) == (DEALS.name, "dealstage"):
-            options = [
-                {"label": s["label"], "value": s["id"]}
-                for p in self.pipelines.values()
-                for s in p["stages"]
-            ]
-        else:
+        source = table.type.option_source(definition["name"])
+        if source is None:
             return definition
-        for order, option in enumerate(options):
-            option.update(displayOrder=order, hidden=False, description="")
-        return {**definition, "options": options}
+        return {**definition, "options": defaults.option_list(source(self))}
 
     # ------------------------------------------------------------------ writes (hold the lock)
 
@@ -310,27 +319,12 @@ class Store:
                     changes[name] = normalize(definition, value, options)
                 except InvalidValue as error:
                     problems.append((name, error.code, error.message))
-        if table.type is DEALS:
-            self._check_deal_stage(record, changes, problems)
+        if table.type.check is not None:
+            table.type.check(self, record, changes, problems)
         if problems:
             raise invalid_properties(problems)
         self._check_unique(table, record, changes)
         return changes
-
-    def _check_deal_stage(self, record, changes, problems):
-        """A deal's stage must belong to its pipeline; new deals default to ``default``."""
-        current = record.props if record is not None else {}
-        if record is None and not changes.get("pipeline"):
-            changes["pipeline"] = "default"
-        if "pipeline" not in changes and "dealstage" not in changes:
-            return
-        if any(name in ("pipeline", "dealstage") for name, _, _ in problems):
-            return
-        pipeline = changes.get("pipeline", current.get("pipeline"))
-        stage = changes.get("dealstage", current.get("dealstage"))
-        if stage and (pipeline, stage) not in self.stages:
-            message = f"{stage} is not a valid deal stage of pipeline {pipeline}"
-            problems.append(("dealstage", "INVALID_OPTION", message))
 
     def _check_unique(self, table, record, changes):
         for name, owners in table.unique.items():
@@ -338,8 +332,8 @@ class Store:
             owner = owners.get(unique_key(value)) if value else None
             if owner is None or (record is not None and owner == record.id):
                 continue
-            if name == "email":
-                raise conflict(f"Contact already exists. Existing ID: {owner}")
+            if name in table.type.unique_properties:
+                raise conflict(table.type.conflict_message.format(id=owner))
             message = (
                 f"{value} already has that value: {table.type.singular} {owner} holds it. "
                 f"Existing ID: {owner}"
@@ -375,6 +369,7 @@ class Store:
         table.records[record_id] = record
         if index:
             self._index(table, record)
+        self._emit("creation", table, record_id, record.props)
         return record
 
     def modify(self, table, record, changes, modified_at=None):
@@ -384,8 +379,16 @@ class Store:
         updated = modified_at if modified_at is not None else updated
         if not diff and created is None and updated is None:
             return False
+        self._reindexed(table, record, diff, created, updated)
+        dates = {"createdate": created, table.type.modified_property: updated}
+        dates = {name: iso(ms) for name, ms in dates.items() if ms is not None}
+        self._emit("propertyChange", table, record.id, {**diff, **dates})
+        return True
+
+    def _reindexed(self, table, record, values=None, created=None, updated=None):
+        """Set stored values ("" clears) and dates of a record, keeping the indexes exact."""
         before = self._entries(table, record)
-        for name, value in diff.items():
+        for name, value in (values or {}).items():
             if value:
                 record.props[name] = value
             else:
@@ -394,66 +397,90 @@ class Store:
         record.updated = updated if updated is not None else now_ms()
         if record.archived_at is None:
             self._move_entries(table, record, before, self._entries(table, record))
-        return True
 
     def archive(self, table, record):
-        """Move a record to the recycle bin (HubSpot's soft delete)."""
+        """Move a record to the recycle bin (HubSpot's soft delete); its associations hide."""
         if record.archived_at is not None:
             return
-        self._unindex(table, record)
-        record.archived_at = now_ms()
-        insort(table.archived, (record.id, record.id))
+        with self._settling(self._neighbours(table, record)):
+            self._unindex(table, record)
+            record.archived_at = now_ms()
+            insort(table.archived, (record.id, record.id))
+            self._emit("deletion", table, record.id)
+
+    def restore(self, table, record):
+        """Bring an archived record back, unless another record took one of its unique values."""
+        if record.archived_at is None:
+            return
+        self._check_unique(table, record, record.props)
+        with self._settling(self._neighbours(table, record)):
+            _sorted_remove(table.archived, (record.id, record.id))
+            record.archived_at = None
+            self._index(table, record)
+            self._emit("restore", table, record.id)
 
     def merge(self, table, primary, other):
         """Merge ``other`` into ``primary`` the way HubSpot does; returns the survivor.
 
-        Contacts: a new record with a new id replaces both; both old ids resolve to it.
-        Deals: the primary keeps its id and the other id resolves to it. Primary values win,
-        blanks are filled from the other record; the survivor lists the absorbed ids in
-        ``hs_merged_object_ids`` and contacts keep the other e-mail as an additional one.
+        The object type says whether a new record with a new id replaces both (both old ids then
+        resolve to it) or the primary keeps its id (the other id resolves to it). Primary values
+        win, blanks are filled from the other record, the survivor lists the absorbed ids in
+        ``hs_merged_object_ids`` and takes over the associations of both; the primary's
+        Primary labels win over the other's.
         """
         if primary.id == other.id:
             raise validation_error("Cannot merge an object with itself")
+        object_type = table.type
         props = {**other.props, **primary.props}
         merged_ids = [
             *filter(None, primary.props.get("hs_merged_object_ids", "").split(";")),
             *filter(None, other.props.get("hs_merged_object_ids", "").split(";")),
         ]
-        absorbed = [primary.id, other.id] if table.type is CONTACTS else [other.id]
+        absorbed = [primary.id, other.id] if object_type.merge_gives_new_id else [other.id]
         props["hs_merged_object_ids"] = ";".join(merged_ids + [str(i) for i in absorbed])
-        if table.type is CONTACTS:
-            props["hs_additional_emails"] = self._merged_emails(primary, other)
-        for record in (primary, other):
-            self._unindex(table, record)
-            del table.records[record.id]
-        survivor = Record(
-            self._new_id() if table.type is CONTACTS else primary.id,
-            {k: v for k, v in props.items() if v},
-            min(primary.created, other.created),
-            now_ms(),
-        )
-        table.records[survivor.id] = survivor
-        for record in (primary, other):
-            if record.id != survivor.id:
-                table.aliases[record.id] = survivor.id
-            self._move_links(table, record.id, survivor.id)
-        self._index(table, survivor)
+        if object_type.merge_properties is not None:
+            props.update(object_type.merge_properties(primary, other))
+        links = [
+            (record, self.tables[to_name], target, primary_label)
+            for record in (primary, other)
+            for (from_name, to_name), pairs in self.links.items()
+            if from_name == table.name
+            for target, primary_label in pairs.get(record.id, {}).items()
+        ]
+        neighbours = self._neighbours(table, primary) + self._neighbours(table, other)
+        with self._settling(neighbours):
+            for record, other_table, target, _ in links:
+                self._set_link(table, record.id, other_table, target, None)
+            for record in (primary, other):
+                self._unindex(table, record)
+                del table.records[record.id]
+            survivor = Record(
+                self._new_id() if object_type.merge_gives_new_id else primary.id,
+                {k: v for k, v in props.items() if v},
+                min(primary.created, other.created),
+                now_ms(),
+            )
+            table.records[survivor.id] = survivor
+            for record in (primary, other):
+                if record.id != survivor.id:
+                    table.aliases[record.id] = survivor.id
+            self._index(table, survivor)
+            self._emit(
+                "merge",
+                table,
+                survivor.id,
+                survivor.props,
+                primaryObjectId=primary.id,
+                mergedObjectIds=[other.id],
+                newObjectId=survivor.id,
+            )
+            for _, other_table, target, primary_label in links:
+                holder = self.association(table, other_table).primary_holder
+                taken = holder == table.name and any(
+                    self.links[(table.name, other_table.name)].get(survivor.id, {}).values()
+                )
+                self._attach(table, survivor.id, other_table, target, primary_label and not taken)
         return survivor
-
-    @staticmethod
-    def _merged_emails(primary, other):
-        emails = []
-        for record in (primary, other):
-            emails += record.props.get("hs_additional_emails", "").split(";")
-        emails.append(other.props.get("email", ""))
-        kept = primary.props.get("email") or other.props.get("email", "")
-        seen = {unique_key(kept)}
-        result = []
-        for email in filter(None, (e.strip() for e in emails)):
-            if unique_key(email) not in seen:
-                seen.add(unique_key(email))
-                result.append(email)
-        return ";".join(result)
 
     def define_property(self, table, body):
         """Create a custom property from a Properties API ``PropertyCreate`` body."""
@@ -501,36 +528,158 @@ class Store:
             }
         return definition
 
-    def link_pair(self, from_type, to_type):
-        """The two tables of a supported association pair (contacts <-> deals)."""
-        from_table, to_table = self.table(from_type), self.table(to_type)
-        if (from_table.name, to_table.name) not in self.links:
-            raise validation_error(
-                f"Associations from {from_table.name} to {to_table.name} are not supported"
-            )
-        return from_table, to_table
+    # ------------------------------------------------------------------ associations (hold lock)
 
-    def link(self, from_table, from_id, to_table, to_id, present=True):
-        """Add (or with ``present=False`` remove) the association between two records."""
-        for a, a_id, b, b_id in (
-            (from_table, from_id, to_table, to_id),
-            (to_table, to_id, from_table, from_id),
-        ):
-            links = self.links[(a.name, b.name)]
-            if present:
-                links.setdefault(a_id, set()).add(b_id)
-            elif a_id in links:
-                links[a_id].discard(b_id)
+    def link(self, from_table, from_id, to_table, to_id, primary=False, bump=True):
+        """Associate two records in both directions; ``primary`` adds the Primary label.
 
-    def _move_links(self, table, old_id, new_id):
-        """Re-point the associations of a record merged away to the survivor."""
-        for (from_name, to_name), links in self.links.items():
-            if from_name != table.name:
-                continue
-            to_table = self.tables[to_name]
-            for target in links.pop(old_id, ()):
-                self.links[(to_name, from_name)][target].discard(old_id)
-                self.link(table, new_id, to_table, target)
+        The Primary label moves from the holder's previous primary record, which stays
+        associated, unlabelled. ``bump=False`` (seeding) keeps last-modified dates as they are.
+        """
+        self.association(from_table, to_table)
+        with self._settling([(from_table, from_id), (to_table, to_id)], bump):
+            self._attach(from_table, from_id, to_table, to_id, primary)
+
+    def unlink(self, from_table, from_id, to_table, to_id, primary_only=False):
+        """Remove the association between two records, or with ``primary_only`` its label."""
+        self.association(from_table, to_table)
+        state = self.links[(from_table.name, to_table.name)].get(from_id, {}).get(to_id)
+        if state is None or (primary_only and not state):
+            return
+        with self._settling([(from_table, from_id), (to_table, to_id)]):
+            self._set_link(from_table, from_id, to_table, to_id, False if primary_only else None)
+
+    def _attach(self, from_table, from_id, to_table, to_id, primary):
+        state = self.links[(from_table.name, to_table.name)].get(from_id, {}).get(to_id)
+        kind = self.association(from_table, to_table)
+        if not (primary and kind.primary_type_id):
+            if state is None:
+                self._set_link(from_table, from_id, to_table, to_id, False)
+            return
+        if state is True:
+            return
+        if kind.primary_holder == from_table.name:
+            holder, holder_id, other = from_table, from_id, to_table
+        else:
+            holder, holder_id, other = to_table, to_id, from_table
+        held = self.links[(holder.name, other.name)].get(holder_id, {})
+        for other_id in [i for i, label in held.items() if label]:
+            self._set_link(holder, holder_id, other, other_id, False)
+        self._set_link(from_table, from_id, to_table, to_id, True)
+
+    def _set_link(self, a, a_id, b, b_id, state):
+        """Put the association of two records in ``state`` (None: absent, False: unlabelled,
+        True: Primary too) in both directions, and emit each association type that changed."""
+        old = self.links[(a.name, b.name)].get(a_id, {}).get(b_id)
+        for x, x_id, y, y_id in ((a, a_id, b, b_id), (b, b_id, a, a_id)):
+            links = self.links[(x.name, y.name)]
+            if state is None:
+                links.get(x_id, {}).pop(y_id, None)
+            else:
+                links.setdefault(x_id, {})[y_id] = state
+            kind = ASSOCIATION_TYPES[(x.name, y.name)]
+            for primary, was, now in (
+                (False, old is not None, state is not None),
+                (True, old is True, state is True),
+            ):
+                if was != now:
+                    self._emit(
+                        "associationChange",
+                        x,
+                        x_id,
+                        fromObjectId=x_id,
+                        toObjectType=y.name,
+                        toObjectId=y_id,
+                        associationCategory=CATEGORY,
+                        associationTypeId=kind.spec(primary)["typeId"],
+                        isPrimaryAssociation=primary,
+                        associationRemoved=was,
+                    )
+
+    def _neighbours(self, table, record):
+        """``(table, id)`` of every record associated with ``record``."""
+        return [
+            (self.tables[to_name], target)
+            for (from_name, to_name), links in self.links.items()
+            if from_name == table.name
+            for target in links.get(record.id, ())
+        ]
+
+    def _association_values(self, table, record):
+        return {n: self.value(table, record, n) for n in table.type.association_properties}
+
+    @contextmanager
+    def _settling(self, ends, bump=True):
+        """Around a change: the live records at ``ends`` (``(table, id)``) whose association
+        counts or primary it changes get a propertyChange and, with ``bump``, a new
+        last-modified date, as HubSpot recalculates them."""
+        if not bump and not self._listeners:  # nothing would show the difference
+            yield
+            return
+        watched = {}
+        for table, record_id in ends:
+            record = table.records.get(record_id)
+            if record is not None and record.archived_at is None:
+                watched[(table.name, record_id)] = (
+                    table,
+                    record,
+                    self._association_values(table, record),
+                )
+        yield
+        now = now_ms()
+        for table, record, before in watched.values():
+            if record.archived_at is not None or table.records.get(record.id) is not record:
+                continue  # archived or merged away by the change itself
+            after = self._association_values(table, record)
+            changed = {n: v or "" for n, v in after.items() if v != before[n]}
+            if changed:
+                if bump:
+                    self._reindexed(table, record, updated=now)
+                self._emit("propertyChange", table, record.id, changed)
+
+    # ------------------------------------------------------------------ change events
+
+    def add_listener(self, listener):
+        """Call ``listener(event)`` after every change to the portal; returns ``listener``.
+
+        Listeners run under the store lock, in the thread that made the change: keep them
+        quick (queue the event) and let them not raise. ``reset`` removes them.
+        """
+        with self.lock:
+            self._listeners.append(listener)
+        return listener
+
+    def remove_listener(self, listener):
+        with self.lock:
+            self._listeners.remove(listener)
+
+    def _emit(self, kind, table, object_id, properties=None, **details):
+        """The one place every change passes: hand the listeners its change event.
+
+        ``kind`` is creation, propertyChange, deletion, restore, merge or associationChange.
+        The event: ``kind``, ``objectType`` (plural name), ``objectTypeId``, ``objectId``
+        (int), ``occurredAt`` (epoch ms) and ``properties`` (names and values set or changed,
+        "" when cleared; empty for deletion, restore and association changes), plus for a
+        merge ``primaryObjectId``, ``mergedObjectIds``, ``newObjectId`` and for an association
+        change (one event per direction and association type) ``fromObjectId``,
+        ``toObjectType``, ``toObjectId``, ``associationCategory``, ``associationTypeId``,
+        ``isPrimaryAssociation``, ``associationRemoved``.
+        """
+        if not self._listeners:
+            return
+        event = {
+            "kind": kind,
+            "objectType": table.name,
+            "objectTypeId": table.type.type_id,
+            "objectId": object_id,
+            "occurredAt": now_ms(),
+            "properties": dict(properties or {}),
+            **details,
+        }
+        for listener in list(self._listeners):
+            listener(event)
+
+    # ------------------------------------------------------------------ indexes (hold the lock)
 
     @staticmethod
     def _entries(table, record):
@@ -673,13 +822,29 @@ class Store:
                 raise not_found(context={"id": [str(primary_id), str(merged_id)]})
             return self.render(table, self.merge(table, primary, other), full=True)
 
-    def associate(self, from_type, from_id, to_type, to_id):
-        """Associate two records directly (both directions, default type)."""
+    def restore_object(self, object_type, object_id):
+        """Restore an archived record directly."""
         with self.lock:
-            from_table, to_table = self.link_pair(from_type, to_type)
-            source = self._existing(from_table, from_id)
-            target = self._existing(to_table, to_id)
-            self.link(from_table, source.id, to_table, target.id)
+            table = self.table(object_type)
+            self.restore(table, self._existing(table, object_id))
+
+    def associate(self, from_type, from_id, to_type, to_id, primary=False, bump=True):
+        """Associate two records directly (both directions); ``primary`` adds the Primary
+        label (contact or deal to company), moving it from the previous primary company."""
+        with self.lock:
+            self.link(*self._pair(from_type, from_id, to_type, to_id), primary, bump)
+
+    def dissociate(self, from_type, from_id, to_type, to_id, primary_only=False):
+        """Remove an association directly, or with ``primary_only`` just its Primary label."""
+        with self.lock:
+            self.unlink(*self._pair(from_type, from_id, to_type, to_id), primary_only)
+
+    def _pair(self, from_type, from_id, to_type, to_id):
+        """``(from table, from id, to table, to id)`` of two existing records of a pair."""
+        from_table, to_table = self.table(from_type), self.table(to_type)
+        self.association(from_table, to_table)
+        source, target = self._existing(from_table, from_id), self._existing(to_table, to_id)
+        return from_table, source.id, to_table, target.id
 
     def add_owner(self, email, first_name="", last_name="", owner_id=None):
         """Add (or replace, by id) an owner; returns it in ``PublicOwner`` shape."""
@@ -745,6 +910,9 @@ class Store:
     def seed(self, data):
         """Load a seed dict (see README): owners, pipelines, records, associations.
 
+        An association entry may carry ``types`` (v4 association specs); the pair's primary
+        type id gives the Primary label. Seeding keeps the records' last-modified dates.
+
         Returns how many of each were loaded. Records are inserted with deferred indexing and
         the indexes rebuilt once, so 100,000 contacts load in seconds.
         """
@@ -756,8 +924,7 @@ class Store:
                 self._put_owner(owner)
             for pipeline in data.get("pipelines", []):
                 self.add_pipeline(pipeline["label"], pipeline["stages"], pipeline.get("id"))
-            for name in (CONTACTS.name, DEALS.name):
-                table = self.tables[name]
+            for name, table in self.tables.items():
                 try:
                     for item in data.get(name, []):
                         self._seed_record(table, item)
@@ -765,7 +932,10 @@ class Store:
                     self._rebuild_indexes(table)
                 counts[name] = len(data.get(name, []))
             for link in data.get("associations", []):
-                self.associate(link["from_type"], link["from_id"], link["to_type"], link["to_id"])
+                ends = (link[k] for k in ("from_type", "from_id", "to_type", "to_id"))
+                pair = self._pair(*ends)
+                primary = requests_primary(pair[0], pair[2], link.get("types") or [])
+                self.link(*pair, primary, bump=False)
             counts.update(
                 owners=len(data.get("owners", [])),
                 pipelines=len(data.get("pipelines", [])),

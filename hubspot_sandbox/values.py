@@ -136,3 +136,8 @@ def comparable(kind, text):
     except ValueError:
         return None
     return text.lower()
+
+
+def unique_key(value):
+    """How unique values (e-mail, unique custom properties) are compared: trimmed, any case."""
+    return value.strip().lower()

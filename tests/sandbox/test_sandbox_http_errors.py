@@ -49,7 +49,7 @@ def test_unknown_route_is_404(http):
 
 
 def test_unknown_object_type_is_400(http):
-    assert_error(http.get("/crm/v3/objects/companies"), 400, "VALIDATION_ERROR")
+    assert_error(http.get("/crm/v3/objects/tickets"), 400, "VALIDATION_ERROR")
 
 
 def test_delete_of_unknown_id_is_204(http):
