@@ -209,7 +209,7 @@ def edit_both_sides(registry, sandbox, share, wave, rng):
             ids = {r.hubspot_id: r.id for r in in_hubspot}
             for hubspot_id, value in values.items():
                 expected.setdefault((records._name, ids[hubspot_id]), {})[odoo_field] = value
-            object_type = records._hubspot_bindings()._hubspot_object_type
+            object_type = records[0]._hubspot_binding()._hubspot_object_type
             update_in_hubspot(
                 sandbox,
                 object_type,

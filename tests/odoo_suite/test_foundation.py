@@ -20,12 +20,12 @@ CRON_INTERVALS = {
 
 class TestFoundation(HubspotCase):
     def test_binding_unique_both_ways_per_portal_and_shown_on_the_record(self):
-        for model, vals in (
-            ("res.partner", {"name": "Ada"}),
-            ("crm.lead", {"name": "Deal", "type": "opportunity"}),
+        for model, binding_model, vals in (
+            ("res.partner", "hubspot.contact.binding", {"name": "Ada"}),
+            ("crm.lead", "hubspot.deal.binding", {"name": "Deal", "type": "opportunity"}),
         ):
             records = self.env[model]
-            bindings = self.env[records._hubspot_binding_model]
+            bindings = self.env[binding_model]
             first = records.create(dict(vals))
             bindings._hubspot_ensure(self.company, first)._link_to("101", "test")
             self.assertEqual(first.hubspot_id, "101")

@@ -4,7 +4,7 @@ from unittest.mock import patch
 
 from odoo.tools import mute_logger
 
-from odoo.addons.hubspot_connector.models.hubspot_contact_binding import HubspotContactBinding
+from odoo.addons.hubspot_connector.models.hubspot_partner_binding import HubspotPartnerBinding
 from odoo.addons.hubspot_connector.models.hubspot_export import HubspotBindingExport
 from odoo.addons.hubspot_connector.models.hubspot_import import HubspotBindingImport
 from odoo.addons.hubspot_connector.models.hubspot_reconcile import HubspotBindingReconcile
@@ -130,5 +130,5 @@ class TestRecordIsolation(HubspotCase):
         fine = self.tagged_partner(name="Fine Push", email="finepush@example.com")
         broken = self.tagged_partner(name="Broken Push", email="brokenpush@example.com")
         error = OverflowError("no phone today")
-        self.push_failing_for(broken, HubspotContactBinding, "_odoo2hubspot_phone", error)
+        self.push_failing_for(broken, HubspotPartnerBinding, "_odoo2hubspot_phone", error)
         self.assertEqual(fine.hubspot_sync_state, "synced")
