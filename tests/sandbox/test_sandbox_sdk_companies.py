@@ -10,6 +10,8 @@ from hubspot.crm.companies import (
 )
 from hubspot.crm.properties import PropertyCreate
 
+from .conftest import modified_since
+
 
 def create(client, **properties):
     return client.crm.companies.basic_api.create(
@@ -49,20 +51,7 @@ def test_search_modified_since_on_hs_lastmodifieddate(client, sandbox):
     old = store.create_object("companies", {"name": "Old"})["id"]
     store.update_object("companies", old, {"city": "Bern"}, modified_at=1_600_000_000_000)
     new = create(client, name="New Co", domain="new.example").id
-    request = PublicObjectSearchRequest(
-        filter_groups=[
-            {
-                "filters": [
-                    {
-                        "propertyName": "hs_lastmodifieddate",
-                        "operator": "GTE",
-                        "value": "1700000000000",
-                    }
-                ]
-            }
-        ],
-        sorts=["hs_lastmodifieddate"],
-    )
+    request = modified_since("hs_lastmodifieddate", 1_700_000_000_000)
     found = client.crm.companies.search_api.do_search(request)
     assert [r.id for r in found.results] == [new]
     by_text = client.crm.companies.search_api.do_search(PublicObjectSearchRequest(query="new"))
