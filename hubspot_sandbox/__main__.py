@@ -20,6 +20,9 @@ def main(argv=None):
     parser.add_argument("--daily-limit", type=int, default=625000, help="per day, 0 = off")
     parser.add_argument("--generate-contacts", type=int, default=0, metavar="N")
     parser.add_argument("--generate-deals", type=int, default=0, metavar="M")
+    parser.add_argument(
+        "--generate-companies", type=int, metavar="K", help="default: one per ten contacts"
+    )
     args = parser.parse_args(argv)
     server = SandboxServer(
         host=args.host,
@@ -31,8 +34,8 @@ def main(argv=None):
     if args.seed:
         with open(args.seed, encoding="utf-8") as handle:
             server.seed(json.load(handle))
-    if args.generate_contacts or args.generate_deals:
-        server.seed(generate(args.generate_contacts, args.generate_deals))
+    if args.generate_contacts or args.generate_deals or args.generate_companies:
+        server.seed(generate(args.generate_contacts, args.generate_deals, args.generate_companies))
     server.start()
     print(f"HubSpot sandbox listening on {server.url}", flush=True)
     try:

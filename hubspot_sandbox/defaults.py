@@ -90,6 +90,14 @@ def calculated(name, label, group="contactinformation", prop_type="number", opti
     )
 
 
+# Text properties contacts and companies both have: (name, label, field type).
+ADDRESS_FIELDS = [
+    ("address", "Street Address", "text"),
+    ("city", "City", "text"),
+    ("zip", "Postal Code", "text"),
+    ("state", "State/Region", "text"),
+    ("country", "Country/Region", "text"),
+]
 LEAD_STATUS_OPTIONS = option_list(
     [
         ("NEW", "New"),
@@ -129,11 +137,7 @@ def contact_properties():
         ("company", "Company Name", "text"),
         ("jobtitle", "Job Title", "text"),
         ("website", "Website URL", "text"),
-        ("address", "Street Address", "text"),
-        ("city", "City", "text"),
-        ("zip", "Postal Code", "text"),
-        ("state", "State/Region", "text"),
-        ("country", "Country/Region", "text"),
+        *ADDRESS_FIELDS,
     ]
     return [property_definition(n, label, field_type=f) for n, label, f in text] + [
         property_definition(
@@ -251,11 +255,7 @@ def company_properties():
         ("domain", "Company Domain Name", "text"),
         ("website", "Website URL", "text"),
         ("phone", "Phone Number", "phonenumber"),
-        ("address", "Street Address", "text"),
-        ("city", "City", "text"),
-        ("zip", "Postal Code", "text"),
-        ("state", "State/Region", "text"),
-        ("country", "Country/Region", "text"),
+        *ADDRESS_FIELDS,
     ]
     return [property_definition(n, label, field_type=f, group=group) for n, label, f in text] + [
         property_definition(

@@ -1,14 +1,17 @@
 """Realistic demo data for the sandbox, as a seed dict.
 
-German, English and French contacts with companies, addresses (ISO country codes), phones in
+German, English and French companies and contacts, addresses (ISO country codes), phones in
 the formats people really type (E.164, national with spaces, "+49 (0)...", extensions), lead
 statuses and lifecycle stages spread over HubSpot's defaults, create dates over three years,
 a few contacts without e-mail and a few whose e-mail also appears, in another case or with
 spaces, in another contact's ``hs_additional_emails`` (the duplicate trap a sync must not fall
-into). Deals spread over the default pipeline and a "Partner pipeline" with numeric stage ids,
-each with an amount, a close date, an owner and one associated contact.
+into). Companies have a domain of their own, share one with another company (subsidiaries) or
+have none; most contacts work at one, their primary company, and write from its domain.
+Deals spread over the default pipeline and a "Partner pipeline" with numeric stage ids, each
+with an amount, a close date and an owner, associated with a contact, its company (as the
+deal's primary company) or both.
 
-``python -m hubspot_sandbox.demo_data --contacts 5000 --deals 1000 --out demo.json``
+``python -m hubspot_sandbox.demo_data --contacts 5000 --deals 1000 --companies 500 --out demo.json``
 """
 
 import argparse
@@ -25,7 +28,11 @@ from .values import iso, now_ms
 
 YEAR_MS = 365 * 86_400_000
 CONTACT_ID_START = 1_000_001
+COMPANY_ID_START = 20_000_001
 DEAL_ID_START = 50_000_001
+# HubSpot's Primary association type ids: contact to company, deal to company.
+CONTACT_PRIMARY_COMPANY = 1
+DEAL_PRIMARY_COMPANY = 5
 PARTNER_PIPELINE_ID = "75400001"
 _DIGIT_RUNS = re.compile("#+")
 
@@ -167,6 +174,18 @@ LIFECYCLE_STAGES = {
     "other": 5,
 }
 FREE_MAIL = ["mail.example", "post.example", "inbox.example"]
+INDUSTRIES = {
+    "COMPUTER_SOFTWARE": 15,
+    "MACHINERY": 12,
+    "LOGISTICS_AND_SUPPLY_CHAIN": 10,
+    "MANAGEMENT_CONSULTING": 10,
+    "RETAIL": 8,
+    "ACCOUNTING": 6,
+    "FOOD_BEVERAGES": 6,
+    "CONSTRUCTION": 6,
+    "FINANCIAL_SERVICES": 5,
+    "": 22,
+}
 PRODUCTS = [
     "Jahreslizenz",
     "Wartungsvertrag",
@@ -297,48 +316,48 @@ def _timestamps(rng, now, span_ms):
     return created, updated
 
 
-def generate(contacts=5000, deals=1000, seed=42, now=None):
-    """A seed dict with ``contacts`` contacts and ``deals`` deals, reproducible per ``seed``."""
+def generate(contacts=5000, deals=1000, companies=None, seed=42, now=None):
+    """A seed dict with ``contacts`` contacts, ``deals`` deals and ``companies`` companies
+    (default: one per ten contacts), reproducible per ``seed``."""
     rng = random.Random(seed)
     now = now_ms() if now is None else now
     owner_ids = [o["id"] for o in _owners()]
     country_of = _weighted(rng, COUNTRY_WEIGHTS)
+    industry = _weighted(rng, INDUSTRIES)
+    firms, domains = [], []
+    for i in range(contacts // 10 if companies is None else companies):
+        firm = _company(rng, COMPANY_ID_START + i, country_of(), industry(), owner_ids, domains)
+        firms.append(_dated(rng, firm, now))
     lead_status = _weighted(rng, LEAD_STATUSES)
     lifecycle = _weighted(rng, LIFECYCLE_STAGES)
     used_emails = set()
-    people = []
+    people, links, employer_of = [], [], {}
     for i in range(contacts):
-        people.append(
-            _contact(
-                rng,
-                CONTACT_ID_START + i,
-                country_of(),
-                now,
-                used_emails,
-                lead_status(),
-                lifecycle(),
-                owner_ids,
-            )
-        )
+        employer = rng.choice(firms) if firms and rng.random() < 0.85 else None
+        country = employer["properties"]["country"] if employer else country_of()
+        person = _contact(rng, CONTACT_ID_START + i, country, employer, used_emails, owner_ids)
+        person["properties"].update(hs_lead_status=lead_status(), lifecyclestage=lifecycle())
+        people.append(_dated(rng, person, now))
+        if employer:
+            employer_of[person["id"]] = employer
+            links.append(_link("contacts", person, "companies", employer, CONTACT_PRIMARY_COMPANY))
     _share_emails(rng, people)
     pipeline = _partner_pipeline()
-    deal_list, links = [], []
+    deal_list = []
     default_stage = _weighted(rng, dict(DEFAULT_STAGES))
     for i in range(deals if people else 0):
         contact = rng.choice(people)
         deal = _deal(rng, DEAL_ID_START + i, contact, pipeline, default_stage, owner_ids, now)
         deal_list.append(deal)
-        links.append(
-            {
-                "from_type": "deals",
-                "from_id": deal["id"],
-                "to_type": "contacts",
-                "to_id": contact["id"],
-            }
-        )
+        employer, roll = employer_of.get(contact["id"]), rng.random()
+        if employer is None or roll < 0.6:
+            links.append(_link("deals", deal, "contacts", contact))
+        if employer is not None and roll >= 0.3:
+            links.append(_link("deals", deal, "companies", employer, DEAL_PRIMARY_COMPANY))
     return {
         "owners": _owners(),
         "pipelines": [pipeline],
+        "companies": firms,
         "contacts": people,
         "deals": deal_list,
         "associations": links,
@@ -348,47 +367,82 @@ def generate(contacts=5000, deals=1000, seed=42, now=None):
     }
 
 
-def _contact(rng, contact_id, country, now, used_emails, status, stage, owner_ids):
-    language, code, trunk, zip_pattern, cities, mobiles = COUNTRIES[country]
+def _link(from_type, source, to_type, target, type_id=None):
+    """A seed association entry; a Primary type id implies the unlabelled association."""
+    link = {"from_type": from_type, "from_id": source["id"], "to_type": to_type}
+    link["to_id"] = target["id"]
+    if type_id is not None:
+        link["types"] = [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": type_id}]
+    return link
+
+
+def _dated(rng, item, now):
+    """``item`` with create and update dates over the last three years."""
+    created, updated = _timestamps(rng, now, 3 * YEAR_MS)
+    properties = {k: v for k, v in item["properties"].items() if v}
+    return {**item, "properties": properties, "createdAt": iso(created), "updatedAt": iso(updated)}
+
+
+def _address(rng, country):
+    """Language, city, area code and the address properties of somewhere in ``country``."""
+    language, _, _, zip_pattern, cities, _ = COUNTRIES[country]
+    city, area = rng.choice(cities)
+    street = rng.choice(STREETS[language]).format(n=rng.randint(1, 180))
+    address = {"address": street, "city": city, "zip": _digits(rng, zip_pattern)}
+    return language, city, area, {**address, "country": country}
+
+
+def _company(rng, company_id, country, industry, owner_ids, domains):
+    language, city, area, address = _address(rng, country)
+    _, code, trunk, _, _, _ = COUNTRIES[country]
+    lasts = NAMES[language][1]
+    name = rng.choice(COMPANY_PATTERNS[language]).format(
+        last=rng.choice(lasts), other=rng.choice(lasts), city=city
+    )
+    roll = rng.random()
+    if roll < 0.1:
+        domain = ""  # HubSpot companies need no domain
+    elif roll < 0.2 and domains:
+        domain = rng.choice(domains)  # a subsidiary on its group's domain
+    else:
+        domain = f"{_ascii(name.split(' ')[0])}-{_ascii(city)}.example"
+        domains.append(domain)
+    properties = {
+        "name": name,
+        "domain": domain,
+        "website": f"https://www.{domain}" if domain else "",
+        "phone": _phone(rng, code, trunk, area, False) if rng.random() < 0.9 else "",
+        **address,
+        "industry": industry,
+        "numberofemployees": str(int(rng.lognormvariate(3.5, 1.2)) + 1),
+        "hubspot_owner_id": rng.choice(owner_ids) if rng.random() < 0.7 else "",
+    }
+    return {"id": str(company_id), "properties": properties}
+
+
+def _contact(rng, contact_id, country, employer, used_emails, owner_ids):
+    language, _, area, address = _address(rng, country)
+    _, code, trunk, _, _, mobiles = COUNTRIES[country]
     firsts, lasts = NAMES[language]
     first, last = rng.choice(firsts), rng.choice(lasts)
-    city, area = rng.choice(cities)
-    company = ""
-    if rng.random() < 0.8:
-        company = rng.choice(COMPANY_PATTERNS[language]).format(
-            last=rng.choice(lasts), other=rng.choice(lasts), city=city
-        )
+    firm = employer["properties"] if employer else {}
     properties = {
         "firstname": first,
         "lastname": last,
-        "company": company,
-        "jobtitle": rng.choice(JOB_TITLES) if company else "",
-        "address": rng.choice(STREETS[language]).format(n=rng.randint(1, 180)),
-        "city": city,
-        "zip": _digits(rng, zip_pattern),
-        "country": country,
+        "company": firm.get("name", ""),
+        "jobtitle": rng.choice(JOB_TITLES) if firm else "",
+        **address,
         "phone": _phone(rng, code, trunk, area, rng.random() < 0.1) if rng.random() < 0.85 else "",
         "mobilephone": (
             _phone(rng, code, trunk, rng.choice(mobiles), False) if rng.random() < 0.4 else ""
         ),
-        "hs_lead_status": status,
-        "lifecyclestage": stage,
+        "website": firm.get("website", ""),
         "hubspot_owner_id": rng.choice(owner_ids) if rng.random() < 0.7 else "",
     }
-    if company:
-        domain = _ascii(company.split(" ")[0]) + "-" + _ascii(city) + ".example"
-        properties["website"] = f"https://www.{domain}"
-    else:
-        domain = rng.choice(FREE_MAIL)
+    domain = firm.get("domain") or rng.choice(FREE_MAIL)
     if rng.random() >= 0.04:
         properties["email"] = _unique_email(f"{_ascii(first)}.{_ascii(last)}", domain, used_emails)
-    created, updated = _timestamps(rng, now, 3 * YEAR_MS)
-    return {
-        "id": str(contact_id),
-        "properties": {k: v for k, v in properties.items() if v},
-        "createdAt": iso(created),
-        "updatedAt": iso(updated),
-    }
+    return {"id": str(contact_id), "properties": properties}
 
 
 def _unique_email(local, domain, used):
@@ -451,10 +505,11 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--contacts", type=int, default=5000)
     parser.add_argument("--deals", type=int, default=1000)
+    parser.add_argument("--companies", type=int, help="default: one per ten contacts")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--out", help="file to write (default: stdout)")
     args = parser.parse_args(argv)
-    data = generate(args.contacts, args.deals, args.seed)
+    data = generate(args.contacts, args.deals, args.companies, args.seed)
     if args.out:
         with open(args.out, "w", encoding="utf-8") as handle:
             json.dump(data, handle, ensure_ascii=False)

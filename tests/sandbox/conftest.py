@@ -73,3 +73,13 @@ def http_for():
 @pytest.fixture
 def token():
     return TOKEN
+
+
+def modified_since(name, ms, operator="GTE"):
+    """The incremental-sync search body: modified since ``ms``, oldest change first."""
+    return {
+        "filterGroups": [
+            {"filters": [{"propertyName": name, "operator": operator, "value": str(ms)}]}
+        ],
+        "sorts": [name],
+    }

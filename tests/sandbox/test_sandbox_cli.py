@@ -56,11 +56,14 @@ def test_cli_serves_with_token_and_seed(run_cli, tmp_path):
 
 
 def test_cli_generates_demo_data(run_cli):
-    _, url = run_cli("--generate-contacts", "40", "--generate-deals", "8")
-    stats = requests.post(
-        f"{url}/crm/v3/objects/deals/search",
-        json={"limit": 1},
-        headers={"Authorization": "Bearer any"},
-        timeout=10,
-    ).json()
-    assert stats["total"] == 8
+    _, url = run_cli(
+        "--generate-contacts", "40", "--generate-deals", "8", "--generate-companies", "3"
+    )
+    for kind, total in (("deals", 8), ("companies", 3)):
+        stats = requests.post(
+            f"{url}/crm/v3/objects/{kind}/search",
+            json={"limit": 1},
+            headers={"Authorization": "Bearer any"},
+            timeout=10,
+        ).json()
+        assert stats["total"] == total

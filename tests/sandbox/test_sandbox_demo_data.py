@@ -78,18 +78,56 @@ def test_create_dates_spread_over_three_years(data):
     assert all(c["createdAt"] <= c["updatedAt"] for c in data["contacts"])
 
 
-def test_deals_span_both_pipelines_with_owner_amount_and_one_contact(data):
+def links_from(data, from_type, to_type):
+    """``{from id: [to id]}`` of the seed's associations of one direction."""
+    found = {}
+    for link in data["associations"]:
+        if (link["from_type"], link["to_type"]) == (from_type, to_type):
+            found.setdefault(link["from_id"], []).append(link["to_id"])
+    return found
+
+
+def test_deals_span_both_pipelines_with_owner_amount_and_a_contact_or_company(data):
     deals = [d["properties"] for d in data["deals"]]
     assert {d["pipeline"] for d in deals} == {"default", data["pipelines"][0]["id"]}
     assert all(float(d["amount"]) > 0 and d["hubspot_owner_id"] and d["closedate"] for d in deals)
-    linked = Counter(a["from_id"] for a in data["associations"])
-    assert set(linked) == {d["id"] for d in data["deals"]} and set(linked.values()) == {1}
+    contacts, companies = (
+        links_from(data, "deals", "contacts"),
+        links_from(data, "deals", "companies"),
+    )
+    assert set(contacts) | set(companies) == {d["id"] for d in data["deals"]}
+    both = set(contacts) & set(companies)
+    assert both and set(contacts) - both and set(companies) - both
+    assert all(len(ids) == 1 for ids in (*contacts.values(), *companies.values()))
+
+
+def test_companies_share_or_lack_domains_and_employ_most_contacts(data):
+    assert len(data["companies"]) == 200  # one per ten contacts
+    domains = Counter(c["properties"].get("domain") for c in data["companies"])
+    assert domains[None] > 5 and any(n > 1 for d, n in domains.items() if d)
+    employers = links_from(data, "contacts", "companies")
+    assert 0.75 < len(employers) / len(data["contacts"]) < 0.95
+    assert all(len(ids) == 1 for ids in employers.values())
+    by_id = {c["id"]: c["properties"] for c in data["companies"]}
+    for contact in data["contacts"]:
+        firm = by_id.get((employers.get(contact["id"]) or [None])[0])
+        email = contact["properties"].get("email", "")
+        if firm and firm.get("domain") and email:
+            assert email.endswith("@" + firm["domain"]) and contact["properties"]["company"]
+    assert len(generate(30, 5, companies=7, seed=1)["companies"]) == 7
 
 
 def test_generated_data_loads_into_a_portal(data):
     store = Store()
     counts = store.seed(data)
     assert counts["contacts"] == 2000 and store.count("deals") == 400
+    assert store.count("companies") == 200
+    link = next(a for a in data["associations"] if a.get("types") and a["from_type"] == "contacts")
+    contact = store.get_object("contacts", link["from_id"])
+    assert contact["properties"]["associatedcompanyid"] == link["to_id"]
+    assert contact["updatedAt"] == next(
+        c["updatedAt"] for c in data["contacts"] if c["id"] == link["from_id"]
+    )  # seeding keeps the dates
     partner = data["pipelines"][0]["id"]
     closed = [d for d in data["deals"] if d["properties"]["dealstage"] == "closedwon"]
     assert store.get_object("deals", closed[0]["id"])["properties"]["hs_is_closed_won"] == "true"
@@ -114,6 +152,8 @@ def test_command_line_writes_a_seed_file(tmp_path):
             "30",
             "--deals",
             "5",
+            "--companies",
+            "4",
             "--out",
             str(out),
         ],
@@ -122,3 +162,4 @@ def test_command_line_writes_a_seed_file(tmp_path):
     )
     written = json.loads(out.read_text(encoding="utf-8"))
     assert len(written["contacts"]) == 30 and len(written["deals"]) == 5
+    assert len(written["companies"]) == 4

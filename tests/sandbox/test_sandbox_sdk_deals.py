@@ -1,8 +1,10 @@
 """Deals and pipelines through the SDK: stages, computed closed flags, pipeline validation."""
 
 import pytest
-from hubspot.crm.deals import ApiException, PublicObjectSearchRequest, SimplePublicObjectInput
+from hubspot.crm.deals import ApiException, SimplePublicObjectInput
 from hubspot.crm.deals import SimplePublicObjectInputForCreate as DealCreate
+
+from .conftest import modified_since
 
 DEFAULT_STAGES = [
     ("appointmentscheduled", "0.2", "false"),
@@ -97,20 +99,7 @@ def test_deal_search_by_hs_lastmodifieddate(client, sandbox):
     first = sandbox.store.create_object("deals", {"dealname": "A"})
     sandbox.store.update_object("deals", first["id"], {}, modified_at=1_700_000_000_000)
     second = sandbox.store.create_object("deals", {"dealname": "B"})
-    request = PublicObjectSearchRequest(
-        filter_groups=[
-            {
-                "filters": [
-                    {
-                        "propertyName": "hs_lastmodifieddate",
-                        "operator": "GT",
-                        "value": "1700000000000",
-                    }
-                ]
-            }
-        ],
-        sorts=["hs_lastmodifieddate"],
-    )
+    request = modified_since("hs_lastmodifieddate", 1_700_000_000_000, "GT")
     result = client.crm.deals.search_api.do_search(request)
     assert [r.id for r in result.results] == [second["id"]]
 
