@@ -75,8 +75,8 @@ def prepare_odoo_side(env, seed):
 
 def run_jobs(env):
     runner = env["hubspot.job.runner"]
-    runner._cron_hubspot_pull("contacts")
-    runner._cron_hubspot_pull("deals")
+    for object_type in env["hubspot.binding"]._hubspot_types():
+        runner._cron_hubspot_pull(object_type)
     runner._cron_hubspot_push()
 
 
@@ -85,11 +85,19 @@ def summary(env, sandbox_stats, seed):
     Lead = env["crm.lead"].with_context(active_test=False)
     links = env["hubspot.sync.journal"].search([("event", "=", "link_created")])
     issues = env["hubspot.sync.issue"].search([("state", "=", "open")])
-    partners = Partner.search([("hubspot_id", "!=", False)])
+    linked_partners = Partner.search([("hubspot_id", "!=", False)])
+    companies = linked_partners.filtered("is_company")
+    partners = linked_partners - companies
     leads = Lead.search([("hubspot_id", "!=", False)])
 
     def linked(model, note):
         return len(links.filtered(lambda j: j.res_model == model and j.note == note))
+
+    created_in_hubspot = Partner.browse(
+        links.filtered(
+            lambda j: j.res_model == "res.partner" and j.note == "Created in HubSpot."
+        ).mapped("res_id")
+    )
 
     won = leads.filtered(lambda lead: lead.active and lead.stage_id.is_won)
     lost = leads.filtered(lambda lead: not lead.active)
@@ -103,6 +111,10 @@ def summary(env, sandbox_stats, seed):
         failing = model.search([("hubspot_sync_state", "=", "failing")])
         kinds.update(failing.mapped("hubspot_error_kind"))
     rows = [
+        ("Companies", None),
+        ("company partners linked to HubSpot", len(companies)),
+        ("  created in HubSpot from Odoo", len(companies & created_in_hubspot)),
+        ("  contacts under them", Partner.search_count([("parent_id", "in", companies.ids)])),
         ("Contacts", None),
         ("partners linked to HubSpot", len(partners)),
         ("  created from HubSpot", linked("res.partner", "Created from HubSpot.")),
@@ -115,6 +127,7 @@ def summary(env, sandbox_stats, seed):
         ("  won / lost / open", f"{len(won)} / {len(lost)} / {len(leads - won - lost)}"),
         ("  created in HubSpot from Odoo", linked("crm.lead", "Created in HubSpot.")),
         ("  with a customer", len(leads.filtered("partner_id"))),
+        ("  whose customer is a company", len(leads.filtered("partner_id.is_company"))),
         ("  amount converted from another currency", len(other_currency)),
         ("left out, listed (pipeline without team)", len(left_out)),
         ("Problems by kind (Sync Health)", None),
@@ -128,7 +141,8 @@ def summary(env, sandbox_stats, seed):
     lines = [
         "",
         "=== HubSpot sync: what happened ===",
-        f"The sandbox held {len(seed['contacts'])} contacts, {len(seed['deals'])} deals "
+        f"The sandbox held {len(seed.get('companies', []))} companies, "
+        f"{len(seed['contacts'])} contacts, {len(seed['deals'])} deals "
         f"and {len(seed['owners'])} owners.",
     ]
     for label, value in rows:

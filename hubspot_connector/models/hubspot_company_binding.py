@@ -158,6 +158,10 @@ class HubspotCompanyBinding(models.Model):
         )
 
     @api.model
+    def _hubspot_first_link_note(self):
+        return self.env._("First link by domain or name.")
+
+    @api.model
     def _hubspot_payload_label(self, payload):
         props = payload["properties"]
         return props.get("name") or props.get("domain") or payload["id"]

@@ -174,6 +174,10 @@ class HubspotContactBinding(models.Model):
         return counts
 
     @api.model
+    def _hubspot_first_link_note(self):
+        return self.env._("First link by e-mail.")
+
+    @api.model
     def _hubspot_payload_label(self, payload):
         props = payload["properties"]
         name = " ".join(p for p in (props.get("firstname"), props.get("lastname")) if p)

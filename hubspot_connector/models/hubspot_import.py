@@ -50,6 +50,11 @@ class HubspotBindingImport(models.AbstractModel):
     def _hubspot_payload_label(self, payload):
         return payload["id"]
 
+    @api.model
+    def _hubspot_first_link_note(self):
+        """What the journal says of a first link made by ``_hubspot_find_matches``."""
+        return self.env._("First link.")
+
     # ------------------------------------------------------------------
     # A page
     # ------------------------------------------------------------------
@@ -207,7 +212,7 @@ class HubspotBindingImport(models.AbstractModel):
             note = (
                 self.env._("Created from Odoo; linked again by its Odoo id.")
                 if made_here
-                else self.env._("First link by e-mail.")
+                else self._hubspot_first_link_note()
             )
             binding = self._hubspot_ensure(company, record)
             binding._link_to(payload["id"], note)

@@ -109,6 +109,9 @@ class HubspotJobRunner(models.AbstractModel):
                     company.name,
                 )
                 return 0, True
+            # This transaction's snapshot may predate the previous holder's last commit:
+            # writing its job state from there would fail as a concurrent update.
+            company._hubspot_commit()
             error = False
             try:
                 # Inside: a client refused (an unverified API URL) stops this run only.
