@@ -86,7 +86,14 @@ class HubspotCase(TransactionCase):
         self.env["hubspot.job.runner"]._cron_hubspot_pull("contacts")
 
     def job_state(self, object_type, job="pull"):
-        return self.env["hubspot.job.state"]._get(self.company, object_type, job)
+        """The job state a run left, if any: reading it must not make it."""
+        return self.env["hubspot.job.state"].search(
+            [
+                ("company_id", "=", self.company.id),
+                ("object_type", "=", object_type),
+                ("job", "=", job),
+            ]
+        )
 
     def process_queue(self):
         self.env["hubspot.job.runner"]._cron_hubspot_push()

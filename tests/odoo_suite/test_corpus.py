@@ -95,7 +95,9 @@ class TestCorpus(DealCase):
         self.process_queue()
         for object_type in ("contacts", "deals"):
             for job in ("pull", "push"):
-                self.assertFalse(self.job_state(object_type, job).last_error)
+                state = self.job_state(object_type, job)
+                self.assertTrue(state.last_run_at, f"the {object_type} {job} job never ran")
+                self.assertFalse(state.last_error)
 
     # -- HubSpot's records -------------------------------------------------
 

@@ -771,8 +771,9 @@ def _assert_kept(before, after):
     kept = {key: entry for key, entry in after["queue"].items() if key in before["queue"]}
     assert kept == before["queue"], "queue differs after the upgrade"
     added = [entry for key, entry in after["queue"].items() if key not in before["queue"]]
+    # (The queue rows name the Odoo model, as the previous releases did.)
     assert all(
-        (entry["action"], entry["object_type"]) == ("fetch", "contacts") for entry in added
+        (entry["action"], entry["res_model"]) == ("fetch", "res.partner") for entry in added
     ), added
     linked_contacts = {
         (company_id, hubspot_id)
