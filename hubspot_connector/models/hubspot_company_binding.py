@@ -226,33 +226,3 @@ class HubspotCompanyBinding(models.Model):
             normalized_name(value.replace("_", " "))
         )
         return {mapping.odoo_field: industry} if industry else {}
-
-
-class ResCompany(models.Model):
-    _inherit = "res.company"
-
-    hubspot_sync_companies = fields.Boolean(
-        string="Sync HubSpot Companies",
-        default=True,
-        help="HubSpot companies sync with company partners, and contacts and opportunities "
-        "with the companies they are associated with.",
-    )
-
-
-class ResConfigSettings(models.TransientModel):
-    _inherit = "res.config.settings"
-
-    hubspot_sync_companies = fields.Boolean(
-        related="company_id.hubspot_sync_companies", readonly=False
-    )
-
-    def action_hubspot_sync_companies_now(self):
-        return self._hubspot_sync_now("ir_cron_hubspot_sync_companies")
-
-
-class ResPartner(models.Model):
-    _inherit = "res.partner"
-
-    hubspot_company_binding_ids = fields.One2many(
-        "hubspot.company.binding", "odoo_id", string="HubSpot Companies", readonly=True
-    )

@@ -73,6 +73,12 @@ class ResCompany(models.Model):
         string="Import Lead Statuses",
         help="Only HubSpot contacts with one of these lead statuses are imported. Empty: all.",
     )
+    hubspot_sync_companies = fields.Boolean(
+        string="Sync HubSpot Companies",
+        default=True,
+        help="HubSpot companies sync with company partners, and contacts and opportunities "
+        "with the companies they are associated with.",
+    )
     hubspot_sync_deals = fields.Boolean(string="Sync HubSpot Deals", default=True)
     hubspot_partner_category_id = fields.Many2one(
         "res.partner.category",

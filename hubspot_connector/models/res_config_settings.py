@@ -24,6 +24,9 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.hubspot_lead_status_ids", readonly=False
     )
     hubspot_sync_deals = fields.Boolean(related="company_id.hubspot_sync_deals", readonly=False)
+    hubspot_sync_companies = fields.Boolean(
+        related="company_id.hubspot_sync_companies", readonly=False
+    )
     hubspot_partner_category_id = fields.Many2one(
         related="company_id.hubspot_partner_category_id", readonly=False
     )
@@ -161,6 +164,9 @@ class ResConfigSettings(models.TransientModel):
 
     def action_hubspot_sync_contacts_now(self):
         return self._hubspot_sync_now("ir_cron_hubspot_sync_contacts")
+
+    def action_hubspot_sync_companies_now(self):
+        return self._hubspot_sync_now("ir_cron_hubspot_sync_companies")
 
     def action_hubspot_sync_deals_now(self):
         return self._hubspot_sync_now("ir_cron_hubspot_sync_deals")

@@ -11,6 +11,9 @@ class ResPartner(models.Model):
     hubspot_binding_ids = fields.One2many(
         "hubspot.contact.binding", "odoo_id", string="HubSpot Contacts", readonly=True
     )
+    hubspot_company_binding_ids = fields.One2many(
+        "hubspot.company.binding", "odoo_id", string="HubSpot Companies", readonly=True
+    )
     # As HubSpot holds them in the current company's portal: a shared partner may have
     # a status of its own in each.
     hubspot_lead_status = fields.Selection(

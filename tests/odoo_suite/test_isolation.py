@@ -4,9 +4,9 @@ from unittest.mock import patch
 
 from odoo.tools import mute_logger
 
-from odoo.addons.hubspot_connector.models.hubspot_partner_binding import HubspotPartnerBinding
 from odoo.addons.hubspot_connector.models.hubspot_export import HubspotBindingExport
 from odoo.addons.hubspot_connector.models.hubspot_import import HubspotBindingImport
+from odoo.addons.hubspot_connector.models.hubspot_partner_binding import HubspotPartnerBinding
 from odoo.addons.hubspot_connector.models.hubspot_reconcile import HubspotBindingReconcile
 
 from .common import HubspotCase
