@@ -51,6 +51,7 @@ LOGIN = PASSWORD = "admin"  # a database made without demo data
 #: The first sync, as bin/demo_sync.py runs it: pulls, then the queue, twice (the second
 #: round sends what the first one queued).
 FIRST_SYNC = (
+    "ir_cron_hubspot_sync_companies",
     "ir_cron_hubspot_sync_contacts",
     "ir_cron_hubspot_sync_deals",
     "ir_cron_hubspot_process_queue",
@@ -297,14 +298,19 @@ def drive(phase, sandbox, rpc, seed, until, edits_per_minute):
     )
     if not partner_ids or not lead_ids:
         raise SystemExit("the first sync made no partner or no opportunity to edit")
+    companies = seed.get("companies") or [None]
     targets = zip(
         itertools.count(1),
+        itertools.cycle(companies),
         itertools.cycle(contacts[:half_contacts]),
         itertools.cycle(deals[:half_deals]),
         itertools.cycle(partner_ids),
         itertools.cycle(lead_ids),
     )
-    for n, contact, deal, partner_id, lead_id in targets:
+    for n, company, contact, deal, partner_id, lead_id in targets:
+        if company:
+            change_in_hubspot(sandbox, "companies", [company["id"]], {"description": f"Bench {n}"})
+            phase.driver["POST /crm/v3/objects/companies/batch/update"] += 1
         change_in_hubspot(sandbox, "contacts", [contact["id"]], {"jobtitle": f"Bench {n}"})
         change_in_hubspot(sandbox, "deals", [deal["id"]], {"dealname": f"Bench deal {n}"})
         for object_type in ("contacts", "deals"):
@@ -362,7 +368,7 @@ def main():
             busy.stop()
             busy.report(args.interval)
             print(
-                f"  (driver: {rounds} rounds of 1 contact + 1 deal edited in HubSpot, "
+                f"  (driver: {rounds} rounds of 1 company, 1 contact and 1 deal edited in HubSpot, "
                 f"1 partner + 1 opportunity in Odoo; its own requests are not counted)"
             )
         finally:

@@ -217,6 +217,8 @@ class HubspotBindingAssociations(models.AbstractModel):
     def _hubspot_needed_by_associations(self, company, records):
         """The ``records`` of this type that a record synced in ``company`` is associated with."""
         needed = records.browse()
+        if not records:
+            return needed
         for source in self._hubspot_types().values():
             fields_by_prop = source._hubspot_association_fields()
             for prop, spec in source._hubspot_association_specs().items():

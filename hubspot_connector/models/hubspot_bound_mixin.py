@@ -101,14 +101,13 @@ class HubspotBoundMixin(models.AbstractModel):
         The binding of a type that fits the record first (a company partner shows
         its company binding), another one while it has none.
         """
-        shown = {}
-        for fitting_first in (True, False):
-            for binding_model in self._hubspot_public_types():
-                fits = binding_model._hubspot_fits(self)
-                records = fits if fitting_first else self - fits
-                for binding in binding_model._hubspot_of_records(company, records):
-                    shown.setdefault(binding.odoo_id.id, binding)
-        return shown
+        fitting, others = {}, {}
+        for binding_model in self._hubspot_public_types():
+            fits = binding_model._hubspot_fits(self)
+            for binding in binding_model._hubspot_of_records(company, self):
+                chosen = fitting if binding.odoo_id in fits else others
+                chosen.setdefault(binding.odoo_id.id, binding)
+        return {**others, **fitting}
 
     def _hubspot_binding(self, company=None):
         """The binding ``self`` shows in the portal of ``company`` (the current one by default)."""

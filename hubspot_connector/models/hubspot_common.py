@@ -94,6 +94,12 @@ class HubspotValueError(ValueError):
         self.fallback = fallback or {}
 
 
+def add_counts(totals, stats):
+    """Add a batch's counts by outcome to a run's."""
+    for key, count in stats.items():
+        totals[key] = totals.get(key, 0) + count
+
+
 def run_cached(env, key, compute):
     """``compute()``, once per run when a job runs (its ``RunCache``), every time otherwise."""
     cache = env.context.get("hubspot_run")

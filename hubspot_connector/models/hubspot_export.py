@@ -3,7 +3,7 @@ import logging
 from odoo import api, models
 
 from ..services.exceptions import HubspotConflict, HubspotError, HubspotNotFound
-from .hubspot_common import RECORD_ERRORS, VERSION_KEY, error_text
+from .hubspot_common import RECORD_ERRORS, VERSION_KEY, add_counts, error_text
 
 _logger = logging.getLogger(__name__)
 
@@ -51,8 +51,7 @@ class HubspotBindingExport(models.AbstractModel):
             )
             if not entries:
                 break
-            for key, count in process(entries).items():
-                totals[key] = totals.get(key, 0) + count
+            add_counts(totals, process(entries))
             company._hubspot_commit()
         return totals
 

@@ -8,6 +8,7 @@ from psycopg2.errors import TransactionRollbackError
 from odoo import api, fields, models
 
 from ..services.exceptions import HubspotError
+from .hubspot_common import add_counts
 
 _logger = logging.getLogger(__name__)
 
@@ -203,7 +204,7 @@ class HubspotJobRunner(models.AbstractModel):
     @api.model
     def _hubspot_pull_page(self, binding, page, company, client, totals):
         binding._hubspot_enrich(page, company, client)
-        _add(totals, binding._import_page(page, company))
+        add_counts(totals, binding._import_page(page, company))
 
     @api.model
     def _hubspot_pull_archived(self, binding, company, client, state):
@@ -252,8 +253,3 @@ class HubspotJobRunner(models.AbstractModel):
             return refetch._hubspot_apply_read(found, gone, company, client)
 
         return binding._hubspot_drain(company, "fetch", deadline, process)
-
-
-def _add(totals, stats):
-    for key, count in stats.items():
-        totals[key] = totals.get(key, 0) + count
