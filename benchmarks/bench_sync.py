@@ -105,7 +105,7 @@ def push_job(env, object_type):
     state = env["hubspot.job.state"]._get(company, object_type, "push")
     binding = env["hubspot.binding"]._hubspot_types()[object_type].with_company(company)
     runner = env["hubspot.job.runner"]
-    return lambda: runner._hubspot_run_state(state, binding, company._hubspot_deadline())
+    return lambda: runner._hubspot_run_state(state, binding, company._hubspot_deadline(), {})
 
 
 def report(title, count, read, first, meter, plain, later, push):

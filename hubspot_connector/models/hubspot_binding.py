@@ -5,7 +5,6 @@ from .hubspot_common import (
     IMPORT_CONTEXT,
     MESSAGE_LIMIT,
     SYNC_STATES,
-    RunCache,
     error_text,
     run_cached,
 )
@@ -173,9 +172,9 @@ class HubspotBinding(models.AbstractModel):
         return set()
 
     @api.model
-    def _hubspot_prepare_run(self, company, client):
-        """Return ``self`` with a cache for one run (in the context)."""
-        return self.with_context(hubspot_run=RunCache(client))
+    def _hubspot_prepare_run(self, company, cache):
+        """Return ``self`` with the cache of one run (a ``RunCache``) in the context."""
+        return self.with_context(hubspot_run=cache)
 
     @api.model
     def _hubspot_cached(self, key, compute):

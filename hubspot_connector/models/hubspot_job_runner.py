@@ -8,7 +8,7 @@ from psycopg2.errors import TransactionRollbackError
 from odoo import api, fields, models
 
 from ..services.exceptions import HubspotError
-from .hubspot_common import add_counts
+from .hubspot_common import RunCache, add_counts
 
 _logger = logging.getLogger(__name__)
 
@@ -67,10 +67,13 @@ class HubspotJobRunner(models.AbstractModel):
         work.sort(key=lambda item: turn[item[0].company_id])
         deadline = company_model._hubspot_deadline()
         done = remaining = 0
+        # One cache per company for the whole run: the types of one job share what
+        # they look up (HubSpot's owners, Odoo's users), asked once, not once a type.
+        caches = {}
         for index, (state, binding) in enumerate(work):
             share = (deadline - time.monotonic()) / (len(work) - index)
             work_done, finished = self._hubspot_run_state(
-                state, binding, time.monotonic() + max(share, 0)
+                state, binding, time.monotonic() + max(share, 0), caches
             )
             done += work_done
             remaining += not finished
@@ -94,8 +97,10 @@ class HubspotJobRunner(models.AbstractModel):
         return work
 
     @api.model
-    def _hubspot_run_state(self, state, binding, deadline):
+    def _hubspot_run_state(self, state, binding, deadline, caches):
         """One company's run of one job for one object type; returns ``(done, finished)``.
+
+        ``caches`` holds the run cache of each company, shared by its object types.
 
         Failures are recorded on the job state and logged, never raised: the
         next company, and the next run, go on.
@@ -117,7 +122,8 @@ class HubspotJobRunner(models.AbstractModel):
             try:
                 # Inside: a client refused (an unverified API URL) stops this run only.
                 client = company._hubspot_client()
-                binding = binding._hubspot_prepare_run(company, client)
+                cache = caches.setdefault(company.id, RunCache(client))
+                binding = binding._hubspot_prepare_run(company, cache)
                 if state.job == "pull":
                     summary, finished = self._hubspot_pull(
                         binding, company, client, state, deadline

@@ -11,6 +11,11 @@ class CompanyCase(SchedulerCase):
         self.fetch_metadata()
         self.team = self.env["hubspot.pipeline"].search([("hubspot_id", "=", "default")]).team_id
 
+    def pull_companies(self):
+        """A pull whose archived scan is due (its cadence is tested with contacts)."""
+        self.job_state("companies").archived_scan_at = False
+        self.env["hubspot.job.runner"]._cron_hubspot_pull("companies")
+
     def hs_company(self, **properties):
         return self.sandbox.store.create_object("companies", properties)
 
@@ -156,6 +161,53 @@ class TestCompaniesFromHubspot(CompanyCase):
         self.assertEqual(self.company_of(fine).name, "Fine Co")
         self.assertEqual(self.company_of(fine).hubspot_sync_state, "failing")
         self.assertFalse(self.partner_of(ghost_contact).parent_id)
+
+    def test_a_company_archived_in_hubspot_follows_the_deletion_policy(self):
+        kept = self.hs_company(name="Kept Co", domain="kept.example")
+        gone = self.hs_company(name="Gone Co", domain="gone-co.example")
+        self.sync("companies")
+        kept_partner, gone_partner = self.company_of(kept), self.company_of(gone)
+        self.sandbox.store.archive_object("companies", kept["id"])
+        self.pull_companies()
+        self.assertTrue(kept_partner.active)
+        self.assertEqual(kept_partner.hubspot_sync_state, "excluded")
+        self.assertTrue(self.journal(kept_partner, "kept"))
+        self.company.hubspot_delete_policy_hubspot2odoo = "archive"
+        self.sandbox.store.archive_object("companies", gone["id"])
+        self.pull_companies()
+        self.assertFalse(gone_partner.active)
+        self.assertFalse(gone_partner.with_context(active_test=False).hubspot_id)
+
+    def test_a_parent_that_would_make_a_cycle_fails_that_contact_alone(self):
+        acme = self.hs_company(name="Cycle Co", domain="cycle.example")
+        ada = self.hs_contact(email="ada@cycle.example", firstname="Ada")
+        bob = self.hs_contact(email="bob@cycle.example", firstname="Bob")
+        self.sync("companies", "contacts")
+        company, partner = self.company_of(acme), self.partner_of(ada)
+        company.parent_id = partner  # in Odoo the company sits under Ada
+        for contact in (ada, bob):
+            self.sandbox.store.associate(
+                "contacts", contact["id"], "companies", acme["id"], primary=True
+            )
+        self.sync("contacts")
+        self.assertFalse(partner.parent_id)
+        self.assertEqual(partner.hubspot_sync_state, "failing")
+        self.assertEqual(self.partner_of(bob).parent_id, company)
+
+    def test_a_company_with_500_contacts_gets_them_all_in_few_requests(self):
+        acme = self.hs_company(name="Big Co", domain="big.example")
+        for number in range(500):
+            contact = self.hs_contact(email=f"staff{number}@big.example", firstname=f"S{number}")
+            self.sandbox.store.associate(
+                "contacts", contact["id"], "companies", acme["id"], primary=True, bump=False
+            )
+        self.sync("companies", "contacts")
+        self.assertEqual(
+            self.env["res.partner"].search_count([("parent_id", "=", self.company_of(acme).id)]),
+            500,
+        )
+        reads = self.requests_to("POST", "/crm/v4/associations/contacts/companies/batch/read")
+        self.assertLessEqual(reads, 3)  # one per page of 200 contacts
 
 
 class TestCompaniesFromOdoo(CompanyCase):

@@ -5,7 +5,9 @@
 The same script drives a previous release and the checkout (a Python process can hold
 only one version of the addon), so it uses only what every tested release has: the
 company's HubSpot settings, ``_hubspot_verify_and_start`` (what saving the settings
-does), the scheduled jobs and the public fields. What a step returns is printed on the
+does), the scheduled jobs and the public fields; where releases name a thing
+differently (18.0.1.2.0 keeps links per portal in bindings and keys the queue by object
+type), a step asks the model which field it has. What a step returns is printed on the
 last line of stdout as JSON.
 """
 
@@ -52,7 +54,25 @@ def setup(registry, portals, params):
         companies.append(transaction(registry, lambda env, i=index, p=portal: _company(env, i, p)))
     for company_id, portal in zip(companies, portals, strict=True):
         transaction(registry, lambda env, c=company_id, p=portal: _odoo_side(env, c, p))
-    return {"companies": companies}
+    return {"companies": companies, "shared_partner_id": transaction(registry, _shared_partner)}
+
+
+def _shared_partner(env):
+    """A tagged partner of no company, made in Odoo: from 18.0.1.2.0 on (bindings, one per
+    portal) it is sent to every portal and linked in each; before, a record had one link
+    only, and no such partner is made."""
+    if "hubspot.contact.binding" not in env:
+        return None
+    tag = env.ref("hubspot_connector.partner_category_hubspot")
+    partner = env["res.partner"].create(
+        {
+            "name": "Shared Customer",
+            "email": "shared.customer@odoo.example.org",
+            "company_id": False,
+            "category_id": [(4, tag.id)],
+        }
+    )
+    return partner.id
 
 
 def _set_params(env, params):
@@ -209,15 +229,18 @@ def refused_edit(registry, company_id, url, backoff_hours):
     def edit(env):
         company = env["res.company"].browse(company_id)
         tag = env.ref("hubspot_connector.partner_category_hubspot")
-        partner = env["res.partner"].search(
-            [
-                ("hubspot_company_id", "=", company.id),
-                ("category_id", "in", tag.ids),
-                ("email", "=like", "customer%"),
-            ],
+        Partner = env["res.partner"].with_company(company)
+        if "hubspot_company_id" in Partner._fields:  # up to 18.0.1.1.0: one portal a record
+            linked = [("hubspot_company_id", "=", company.id)]
+        else:  # 18.0.1.2.0 on: the public HubSpot id shows the current company's portal's
+            linked = [("hubspot_id", "!=", False)]
+        partner = Partner.search(
+            [*linked, ("category_id", "in", tag.ids), ("email", "=like", "customer%")],
             order="id",
             limit=1,
         )
+        if not partner:
+            raise SystemExit(f"no linked tagged partner of company {company_id} to edit")
         partner.function = "Head of Refused Edits"
         return partner.id
 
@@ -227,9 +250,12 @@ def refused_edit(registry, company_id, url, backoff_hours):
 
     def back_off(env, partner_id):
         env["ir.config_parameter"].set_param("hubspot_connector.max_tries", False)
-        entries = env["hubspot.sync.queue"].search(
-            [("res_model", "=", "res.partner"), ("res_id", "=", partner_id)]
-        )
+        Queue = env["hubspot.sync.queue"]
+        if "object_type" in Queue._fields:  # 18.0.1.2.0 on: the queue names the object type
+            kind = ("object_type", "=", "contacts")
+        else:
+            kind = ("res_model", "=", "res.partner")
+        entries = Queue.search([kind, ("res_id", "=", partner_id)])
         if not entries or not all(entries.mapped("attempts")):
             raise SystemExit(f"HubSpot's refusal left no failed try in the queue: {entries}")
         later = odoo.fields.Datetime.now() + timedelta(hours=backoff_hours)
@@ -246,15 +272,17 @@ def refused_edit(registry, company_id, url, backoff_hours):
 def prepare(registry, portals, params, rounds):
     """What the test leaves in a previous release's database before upgrading it.
 
-    The companies and their data, synced until idle; an edit HubSpot refused,
-    waiting in the queue of the first company; synced until idle again.
+    The companies and their data (from 18.0.1.2.0 on, a partner shared by both
+    portals), synced until idle; an edit HubSpot refused, waiting in the queue of the
+    first company; synced until idle again.
     """
     urls = [portal["url"] for portal in portals]
-    companies = setup(registry, portals, params)["companies"]
+    made = setup(registry, portals, params)
+    companies = made["companies"]
     run(registry, rounds, until_idle=True, portals=urls)
     refused = refused_edit(registry, companies[0], urls[0], backoff_hours=4)
     run(registry, rounds, until_idle=True, portals=urls)
-    return dict(refused, companies=companies)
+    return dict(refused, **made)
 
 
 STEPS = {"prepare": prepare, "run": run}

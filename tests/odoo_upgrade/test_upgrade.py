@@ -46,7 +46,7 @@ from hubspot_sandbox.demo_data import generate
 REPO = Path(__file__).resolve().parents[2]
 STEPS = Path(__file__).with_name("odoo_steps.py")
 # (commit, the release its manifest says): the releases a database may come from.
-RELEASES = [("b840098", "18.0.1.1.0"), ("67a6d3c", "18.0.1.0.0")]
+RELEASES = [("ac6adad", "18.0.1.2.0"), ("b840098", "18.0.1.1.0"), ("67a6d3c", "18.0.1.0.0")]
 # One portal per company (the main company keeps its name): a small demo is enough.
 PORTALS = [
     dict(company=None, contacts=30, deals=10, seed=1, tagged=6, opportunities=3),
@@ -226,6 +226,23 @@ def read_before(cr):
     columns = _columns(cr)
     cr.execute("SELECT id FROM res_company WHERE hubspot_access_token IS NOT NULL")
     companies = sorted(row[0] for row in cr.fetchall())
+    if "hubspot_contact_binding" in columns:  # 18.0.1.2.0 on
+        links, records = _bindings_before(cr, companies)
+    else:
+        links, records = _record_columns_before(cr, columns, companies)
+    return {
+        "companies": companies,
+        "links": links,
+        "records": records,
+        "job_states": _job_states_before(cr, columns),
+        "queue": _queue_before(cr, columns),
+        "journal": _rows(cr, "hubspot_sync_journal", JOURNAL_COLUMNS),
+        "issues": _issues_before(cr, columns),
+    }
+
+
+def _record_columns_before(cr, columns, companies):
+    """Links and per-record state of 18.0.1.0.0 and 18.0.1.1.0: columns of the records."""
     links, records = {}, {}
     for model, table in MODELS.items():
         cr.execute(
@@ -253,15 +270,60 @@ def read_before(cr):
             }
             for company_id, record_id, state, snapshot, *rest in cr.fetchall()
         }
-    return {
-        "companies": companies,
-        "links": links,
-        "records": records,
-        "job_states": _job_states_before(cr, columns),
-        "queue": _rows(cr, "hubspot_sync_queue", QUEUE_COLUMNS),
-        "journal": _rows(cr, "hubspot_sync_journal", JOURNAL_COLUMNS),
-        "issues": _issues_before(cr, columns),
-    }
+    return links, records
+
+
+# 18.0.1.2.0: the binding table of each model, and the binding column that holds what
+# the earlier releases kept in the record's column (one of LINK_DETAILS).
+BINDING_TABLES_V12 = {"res.partner": "hubspot_contact_binding", "crm.lead": "hubspot_deal_binding"}
+BINDING_COLUMNS_V12 = {
+    "hubspot_updated_at": "hubspot_updated_at",
+    "hubspot_changed_at": "odoo_changed_at",
+    "hubspot_error_kind": "error_kind",
+    "hubspot_last_error": "last_error",
+    "hubspot_note": "note",
+    "hubspot_waiting": "waiting",
+}
+# 18.0.1.2.0: partner columns kept per portal (company-dependent: jsonb by company id).
+PER_PORTAL_COLUMNS_V12 = {"res.partner": ("hubspot_lead_status", "hubspot_lifecycle_stage")}
+
+
+def _bindings_before(cr, companies):
+    """Links and per-record state of 18.0.1.2.0: one binding per record and portal.
+
+    Every binding is a record to compare, in its portal's company; the partner's lead
+    status and lifecycle stage are the values of that portal.
+    """
+    links, records = {}, {}
+    for model, table in MODELS.items():
+        binding = BINDING_TABLES_V12[model]
+        links[model] = {company_id: {} for company_id in companies}
+        cr.execute(
+            f"SELECT company_id, odoo_id, hubspot_id FROM {binding} WHERE hubspot_id IS NOT NULL"  # noqa: S608
+        )
+        for company_id, record_id, hubspot_id in cr.fetchall():
+            links[model].setdefault(company_id, {})[record_id] = hubspot_id
+        per_portal = PER_PORTAL_COLUMNS_V12.get(model, ())
+        details = [*BINDING_COLUMNS_V12, *per_portal]
+        selected = [f"b.{BINDING_COLUMNS_V12[column]}" for column in BINDING_COLUMNS_V12] + [
+            f"r.{column} ->> b.company_id::text" for column in per_portal
+        ]
+        cr.execute(
+            f"""
+            SELECT b.company_id, b.odoo_id, b.sync_state, b.synced_values, {", ".join(selected)}
+              FROM {binding} b
+              JOIN {table} r ON r.id = b.odoo_id
+            """  # noqa: S608
+        )
+        records[model] = {
+            (company_id, record_id): {
+                "state": state or None,
+                "snapshot": snapshot or None,
+                **{column: value or None for column, value in zip(details, rest, strict=True)},
+            }
+            for company_id, record_id, state, snapshot, *rest in cr.fetchall()
+        }
+    return links, records
 
 
 def _columns(cr):
@@ -286,6 +348,20 @@ JOURNAL_COLUMNS = (
     "company_id, event, res_model, res_id, hubspot_id, field_name, old_value, new_value, note,"
     " restored"
 )
+
+
+# 18.0.1.2.0 on: the queue names the HubSpot object type instead of the Odoo model.
+OBJECT_TYPE_MODELS_V12 = {"contacts": "res.partner", "deals": "crm.lead"}
+
+
+def _queue_before(cr, columns):
+    """The queue's rows, each naming its Odoo model (``res_model``) as before 18.0.1.2.0."""
+    if "object_type" not in columns["hubspot_sync_queue"]:
+        return _rows(cr, "hubspot_sync_queue", QUEUE_COLUMNS)
+    rows = _rows(cr, "hubspot_sync_queue", QUEUE_COLUMNS.replace("res_model", "object_type"))
+    for row in rows.values():
+        row["res_model"] = OBJECT_TYPE_MODELS_V12[row.pop("object_type")]
+    return rows
 
 
 def _rows(cr, table, names):
@@ -655,7 +731,7 @@ def test_upgrade_keeps_links_state_and_idle_cost(
         before = read_before(cr)
         counts_before = odoo_counts(cr)
     odoo.sql_db.close_db(database)
-    _assert_realistic(before, companies)
+    _assert_realistic(before, companies, prepared["shared_partner_id"])
 
     lines = new.module(database, "-u", "hubspot_connector")
     assert problems(lines) == [], "\n".join(problems(lines))
@@ -728,10 +804,17 @@ def _installed_version(odoo, database):
     return row and row[0]
 
 
-def _assert_realistic(before, companies):
+def _assert_realistic(before, companies, shared_partner_id=None):
     """The previous release left what the upgrade must carry: links of both kinds in each
-    company, a queue entry, an open issue and journal entries."""
+    company, a queue entry, an open issue and journal entries; from 18.0.1.2.0 on, a
+    partner linked in every company's portal."""
     assert before["companies"] == sorted(companies)
+    if shared_partner_id:
+        hubspot_ids = {
+            company_id: before["links"]["res.partner"][company_id].get(shared_partner_id)
+            for company_id in companies
+        }
+        assert all(hubspot_ids.values()), f"the shared partner is not linked in each: {hubspot_ids}"
     for model in MODELS:
         for company_id in companies:
             assert before["links"][model].get(company_id), f"no {model} linked in {company_id}"
