@@ -90,14 +90,17 @@ def summary(env, sandbox_stats, seed):
     partners = linked_partners - companies
     leads = Lead.search([("hubspot_id", "!=", False)])
 
-    def linked(model, note):
-        return len(links.filtered(lambda j: j.res_model == model and j.note == note))
-
-    created_in_hubspot = Partner.browse(
-        links.filtered(
-            lambda j: j.res_model == "res.partner" and j.note == "Created in HubSpot."
-        ).mapped("res_id")
-    )
+    def linked(model, note, records=None):
+        """How many records of ``model`` (of ``records`` when given) were linked so."""
+        return len(
+            links.filtered(
+                lambda j: (
+                    j.res_model == model
+                    and j.note == note
+                    and (records is None or j.res_id in records.ids)
+                )
+            )
+        )
 
     won = leads.filtered(lambda lead: lead.active and lead.stage_id.is_won)
     lost = leads.filtered(lambda lead: not lead.active)
@@ -113,13 +116,17 @@ def summary(env, sandbox_stats, seed):
     rows = [
         ("Companies", None),
         ("company partners linked to HubSpot", len(companies)),
-        ("  created in HubSpot from Odoo", len(companies & created_in_hubspot)),
+        (
+            "  linked to an existing company partner",
+            linked("res.partner", "First link by domain or name."),
+        ),
+        ("  created in HubSpot from Odoo", linked("res.partner", "Created in HubSpot.", companies)),
         ("  contacts under them", Partner.search_count([("parent_id", "in", companies.ids)])),
         ("Contacts", None),
         ("partners linked to HubSpot", len(partners)),
-        ("  created from HubSpot", linked("res.partner", "Created from HubSpot.")),
+        ("  created from HubSpot", linked("res.partner", "Created from HubSpot.", partners)),
         ("  linked to an existing partner", linked("res.partner", "First link by e-mail.")),
-        ("  created in HubSpot from Odoo", linked("res.partner", "Created in HubSpot.")),
+        ("  created in HubSpot from Odoo", linked("res.partner", "Created in HubSpot.", partners)),
         ("sync states", dict(Counter(partners.mapped("hubspot_sync_state")))),
         ("needs review (e-mail shared)", len(reviews)),
         ("Deals", None),
