@@ -8,6 +8,8 @@ PG_USER=${HUBSPOT_PG_USER:-odoo}
 PG_PASSWORD=${HUBSPOT_PG_PASSWORD:-odoo}
 PG_HOST=${HUBSPOT_PG_HOST:-localhost}
 ODOO_CONF="$RUN_DIR/odoo.conf"
+# Browser tests start Odoo's HTTP server: two checkouts testing at once need two ports.
+HTTP_PORT=${HUBSPOT_HTTP_PORT:-8069}
 
 have_odoo() {
     "$PY" -c 'import odoo.release; assert odoo.release.version_info[0] == 18' >/dev/null 2>&1
@@ -62,6 +64,7 @@ db_password = $PG_PASSWORD
 addons_path = $addons
 data_dir = $RUN_DIR/data
 without_demo = all
+http_port = $HTTP_PORT
 CONF
 }
 
