@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 from .hubspot_common import IMPORT_CONTEXT
 
@@ -24,6 +24,11 @@ class CrmLead(models.Model):
     hubspot_currency_id = fields.Many2one(
         "res.currency", string="HubSpot Deal Currency", copy=False, readonly=True
     )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        with self._hubspot_changes_noted_once() as model:
+            return super(CrmLead, model).create(vals_list).with_env(self.env)
 
     def write(self, vals):
         result = super().write(vals)

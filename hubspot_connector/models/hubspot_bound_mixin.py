@@ -1,3 +1,5 @@
+from contextlib import contextmanager
+
 from odoo import api, fields, models
 from odoo.osv.expression import NEGATIVE_TERM_OPERATORS
 from odoo.tools import SQL
@@ -10,6 +12,8 @@ PUBLIC_FIELDS = {
     "hubspot_sync_state": "sync_state",
     "hubspot_error_kind": "error_kind",
 }
+# Context key: ``{binding model: record ids}`` changed inside a create, noted when it ends.
+DEFERRED_CHANGES = "hubspot_deferred_changes"
 
 
 class HubspotBoundMixin(models.AbstractModel):
@@ -120,9 +124,39 @@ class HubspotBoundMixin(models.AbstractModel):
     def create(self, vals_list):
         records = super().create(vals_list)
         if not self.env.context.get("hubspot_import"):
-            for binding_model in self._hubspot_types_of_model():
-                binding_model._hubspot_note_odoo_change(records)
+            records._hubspot_note_changed()
         return records
+
+    @contextmanager
+    def _hubspot_changes_noted_once(self):
+        """Yield ``self`` collecting the changes made meanwhile; note them once, at the end.
+
+        Odoo's create writes the new records again, one by one (addresses, commercial
+        fields, a company's first contact): noting each write alone would cost a binding
+        lookup and a queue entry per record. A model's create runs inside this.
+        """
+        context = self.env.context
+        if context.get("hubspot_import") or context.get(DEFERRED_CHANGES) is not None:
+            yield self
+            return
+        changed = {}
+        yield self.with_context(**{DEFERRED_CHANGES: changed})
+        for name, ids in changed.items():
+            binding_model = self.env[name]
+            binding_model._hubspot_note_odoo_change(
+                binding_model._odoo_model().browse(ids).exists()
+            )
+
+    def _hubspot_note_changed(self, binding_models=None):
+        """Note these records changed for ``binding_models`` (all types of the model)."""
+        changed = self.env.context.get(DEFERRED_CHANGES)
+        if binding_models is None:
+            binding_models = self._hubspot_types_of_model()
+        for binding_model in binding_models:
+            if changed is None:
+                binding_model._hubspot_note_odoo_change(self)
+            else:
+                changed.setdefault(binding_model._name, set()).update(self.ids)
 
     def write(self, vals):
         if self.env.context.get("hubspot_import"):
@@ -133,9 +167,9 @@ class HubspotBoundMixin(models.AbstractModel):
                 if binding_model._hubspot_archive_is_removal:
                     binding_model._hubspot_note_odoo_removal(self, self.env._("Archived"))
         result = super().write(vals)
-        for binding_model in binding_models:
-            if binding_model._hubspot_tracked_fields().intersection(vals):
-                binding_model._hubspot_note_odoo_change(self)
+        self._hubspot_note_changed(
+            [b for b in binding_models if b._hubspot_tracked_fields().intersection(vals)]
+        )
         return result
 
     def unlink(self):

@@ -29,6 +29,11 @@ class ResPartner(models.Model):
         copy=False,
     )
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        with self._hubspot_changes_noted_once() as model:
+            return super(ResPartner, model).create(vals_list).with_env(self.env)
+
     @api.model
     def _selection_hubspot_lead_status(self):
         return self.env["hubspot.lead.status"]._selection()
