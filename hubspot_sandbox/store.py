@@ -432,6 +432,7 @@ class Store:
             raise validation_error("Cannot merge an object with itself")
         object_type = table.type
         props = {**other.props, **primary.props}
+        moved = sum(1 for name in other.props if name not in primary.props)  # blanks filled
         merged_ids = [
             *filter(None, primary.props.get("hs_merged_object_ids", "").split(";")),
             *filter(None, other.props.get("hs_merged_object_ids", "").split(";")),
@@ -473,6 +474,7 @@ class Store:
                 primaryObjectId=primary.id,
                 mergedObjectIds=[other.id],
                 newObjectId=survivor.id,
+                numberOfPropertiesMoved=moved,
             )
             for _, other_table, target, primary_label in links:
                 holder = self.association(table, other_table).primary_holder
@@ -660,7 +662,8 @@ class Store:
         The event: ``kind``, ``objectType`` (plural name), ``objectTypeId``, ``objectId``
         (int), ``occurredAt`` (epoch ms) and ``properties`` (names and values set or changed,
         "" when cleared; empty for deletion, restore and association changes), plus for a
-        merge ``primaryObjectId``, ``mergedObjectIds``, ``newObjectId`` and for an association
+        merge ``primaryObjectId``, ``mergedObjectIds``, ``newObjectId``,
+        ``numberOfPropertiesMoved`` (values taken from the merged record) and for an association
         change (one event per direction and association type) ``fromObjectId``,
         ``toObjectType``, ``toObjectId``, ``associationCategory``, ``associationTypeId``,
         ``isPrimaryAssociation``, ``associationRemoved``.
