@@ -10,6 +10,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+import requests
 
 from hubspot_connector.services.webhooks import signature_v3, verify_request
 from hubspot_sandbox.webhooks import all_subscriptions, sign_v3
@@ -334,6 +335,17 @@ def test_association_events_name_both_ends(sandbox, hooks, receiver):
     ]
 
 
+def test_a_gdpr_delete_sends_privacy_deletion_and_deletion(sandbox, hooks, receiver, http):
+    contact = sandbox.store.create_object("contacts", {"email": "p@example.com"})["id"]
+    sender = hooks(subscriptions=subscribe("contact.privacyDeletion", "contact.deletion"))
+    http.post("/crm/v3/objects/contacts/gdpr-delete", json={"objectId": contact})
+    assert sender.flush()
+    assert [(e["subscriptionType"], e["objectId"]) for e in receiver.events()] == [
+        ("contact.privacyDeletion", int(contact)),
+        ("contact.deletion", int(contact)),
+    ]
+
+
 def test_control_endpoints_configure_report_and_flush(sandbox, receiver, http):
     settings = {
         "target_url": receiver.url,
@@ -375,3 +387,19 @@ def test_reset_turns_webhooks_off(sandbox, hooks, receiver):
     sandbox.store.create_object("contacts", {})
     assert sender.flush()
     assert receiver.requests == [] and sender.stats()["requests"] == 0
+
+
+def test_the_command_line_turns_webhooks_on(run_cli, receiver, tmp_path):
+    subscriptions = tmp_path / "subscriptions.json"
+    subscriptions.write_text(json.dumps(subscribe("company.creation")))
+    _, url = run_cli(
+        *("--webhook-url", receiver.url, "--webhook-secret", SECRET, "--webhook-app-id", "7"),
+        *("--webhook-subscriptions", str(subscriptions)),
+    )
+    api = requests.Session()
+    api.headers["Authorization"] = "Bearer any"
+    api.post(f"{url}/crm/v3/objects/contacts", json={"properties": {}}, timeout=10)
+    api.post(f"{url}/crm/v3/objects/companies", json={"properties": {}}, timeout=10)
+    assert api.post(f"{url}/_sandbox/webhooks/flush", timeout=10).json()["delivered"]
+    (event,) = receiver.events()
+    assert (event["subscriptionType"], event["appId"]) == ("company.creation", 7)
