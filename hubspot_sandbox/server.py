@@ -150,7 +150,7 @@ class SandboxServer:
 
     def stop(self):
         """Stop serving and sending webhooks, close kept-alive connections, free the port."""
-        self.webhooks.close()
+        self.webhooks.reset()
         if self._thread is not None:
             self._httpd.shutdown()
             self._thread.join()

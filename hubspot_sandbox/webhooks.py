@@ -182,20 +182,20 @@ def all_subscriptions():
 
 @dataclass(frozen=True)
 class Settings:
-    """One webhook configuration (``configure``'s arguments, checked)."""
+    """One webhook configuration, checked; times in seconds."""
 
-    target_url: str = None
+    target_url: str = None  # None: webhooks off
     client_secret: str = ""
     app_id: int = 0
-    subscriptions: tuple = ()
+    subscriptions: tuple = ()  # of Subscription
     timeout: float = TIMEOUT
-    retry_delays: tuple = RETRY_DELAYS
-    batch_window: float = 0.1
+    retry_delays: tuple = RETRY_DELAYS  # one per retry
+    batch_window: float = 0.1  # how long the first event of a batch waits for others
     concurrency: int = CONCURRENCY
-    disorder: str = None
-    delay_seconds: float = 0.5
-    duplicate: bool = False
-    seed: int = None
+    disorder: str = None  # one of DISORDERS
+    delay_seconds: float = 0.5  # how long delay_first holds an event back
+    duplicate: bool = False  # send every request twice
+    seed: int = None  # of the shuffle
 
     def __post_init__(self):
         if self.target_url is not None:
@@ -243,51 +243,24 @@ class WebhookSender:
 
     # ---------------------------------------------------------------- configuration
 
-    def configure(
-        self,
-        target_url=None,
-        client_secret="",
-        app_id=0,
-        subscriptions=None,
-        timeout=TIMEOUT,
-        retry_delays=RETRY_DELAYS,
-        batch_window=0.1,
-        concurrency=CONCURRENCY,
-        disorder=None,
-        delay_seconds=0.5,
-        duplicate=False,
-        seed=None,
-    ):
+    def configure(self, subscriptions=None, **settings):
         """Replace the whole configuration and start afresh (ValueError on a bad one).
 
-        No ``target_url``: webhooks off. ``subscriptions`` are HubSpot subscription bodies
-        (see ``parse_subscription``); None subscribes to everything (``all_subscriptions``).
-        Times are seconds. What was queued under the previous configuration is dropped, and
-        the stats start from zero.
+        ``settings`` are the fields of ``Settings``; no ``target_url``: webhooks off.
+        ``subscriptions`` are HubSpot subscription bodies (see ``parse_subscription``); None
+        subscribes to everything (``all_subscriptions``). What was queued under the previous
+        configuration is dropped, and the stats start from zero.
         """
         items = all_subscriptions() if subscriptions is None else subscriptions
         parsed = (parse_subscription(item, number) for number, item in enumerate(items, 1))
-        settings = Settings(
-            target_url or None,
-            client_secret or "",
-            int(app_id),
-            tuple(s for s in parsed if s is not None),
-            float(timeout),
-            tuple(float(delay) for delay in retry_delays),
-            float(batch_window),
-            int(concurrency),
-            disorder,
-            float(delay_seconds),
-            bool(duplicate),
-            seed,
-        )
+        settings = Settings(subscriptions=tuple(s for s in parsed if s is not None), **settings)
         with self._cond:
             self._generation += 1  # workers and deliveries of the old configuration stop
             self._settings = settings
             self._watching = {}
             for subscription in settings.subscriptions:
                 self._watching.setdefault(subscription.key, []).append(subscription)
-            self._random = random.Random(seed)
+            self._random = random.Random(settings.seed)
             self._pending = []  # events waiting for their batch
             self._window_start = None  # when the oldest pending event came (monotonic)
             self._scheduled = []  # heap of (due, order, events, attempt): retries, held events
@@ -312,10 +285,6 @@ class WebhookSender:
     def reset(self):
         """Webhooks off, nothing queued, stats zeroed: a fresh portal's app."""
         self.configure()
-
-    def close(self):
-        """Stop sending (the server stops)."""
-        self.reset()
 
     def config(self):
         with self._cond:

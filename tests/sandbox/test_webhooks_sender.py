@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import requests
 
-from hubspot_connector.services.webhooks import signature_v3, verify_request
+from hubspot_connector.services.webhooks import parse_events, signature_v3, verify_request
 from hubspot_sandbox.webhooks import all_subscriptions, sign_v3
 
 SECRET = "sandbox-client-secret"
@@ -344,6 +344,30 @@ def test_a_gdpr_delete_sends_privacy_deletion_and_deletion(sandbox, hooks, recei
         ("contact.privacyDeletion", int(contact)),
         ("contact.deletion", int(contact)),
     ]
+
+
+def test_the_connector_reads_every_event_of_the_default_subscriptions(sandbox, hooks, receiver):
+    sender = hooks()  # every kind and standard property
+    store = sandbox.store
+    contact = store.create_object("contacts", {"email": "a@example.com"})["id"]
+    other = store.create_object("contacts", {"email": "b@example.com"})["id"]
+    company = store.create_object("companies", {"name": "Acme"})["id"]
+    deal = store.create_object("deals", {"dealname": "Big"})["id"]
+    store.update_object("deals", deal, {"amount": "10"})
+    store.associate("contacts", contact, "companies", company, primary=True)
+    store.associate("deals", deal, "contacts", contact)
+    store.archive_object("companies", company)
+    store.restore_object("companies", company)
+    merged = store.merge_objects("contacts", contact, other)["id"]
+    store.gdpr_delete_object("contacts", merged)
+    assert sender.flush()
+    registry = {"contacts": ("contact", "0-1"), "companies": ("company", "0-2")}
+    registry["deals"] = ("deal", "0-3")
+    parsed = [parse_events(body, registry) for _, _, body in receiver.requests]
+    assert [ignored for _, ignored in parsed if ignored] == []
+    kinds = {(e.object_type, e.kind) for events, _ in parsed for e in events}
+    assert {("contacts", k) for k in ("creation", "merge", "privacyDeletion")} <= kinds
+    assert {("companies", "restore"), ("deals", "associationChange")} <= kinds
 
 
 def test_control_endpoints_configure_report_and_flush(sandbox, receiver, http):
