@@ -74,7 +74,10 @@ _SIGNED_ESCAPES = {
     "%3B": ";",
 }
 _SIGNED_ESCAPE = re.compile("|".join(_SIGNED_ESCAPES), re.IGNORECASE)
-_TYPES = {key: t for t in OBJECT_TYPES for key in (t.name, t.singular, t.type_id)}
+_BY_NAME = {t.name: t for t in OBJECT_TYPES}
+# Legacy subscriptions name a type by prefix ("contact"), generic ones by id ("0-1").
+_BY_PREFIX = {t.singular: t for t in OBJECT_TYPES}
+_BY_TYPE_ID = {t.type_id: t for t in OBJECT_TYPES}
 
 _origin = threading.local()
 
@@ -144,9 +147,11 @@ def parse_subscription(item, default_id):
         raise ValueError(f"A subscription is an object, not {item!r}")
     event_type = str(item.get("eventType", ""))
     prefix, _, kind = event_type.partition(".")
-    generic = prefix == "object"
-    object_type = _TYPES.get(str(item.get("objectTypeId")) if generic else prefix)
-    if object_type is None or kind not in KINDS or (not generic and prefix != object_type.singular):
+    if prefix == "object":
+        object_type = _BY_TYPE_ID.get(item.get("objectTypeId"))
+    else:
+        object_type = _BY_PREFIX.get(prefix)
+    if object_type is None or kind not in KINDS:
         raise ValueError(f"Unknown subscription {item!r}")
     if kind == "privacyDeletion" and not object_type.privacy_deletion:
         raise ValueError(f"{object_type.name} have no privacy deletion")
@@ -367,7 +372,7 @@ class WebhookSender:
         elif kind == "merge":
             event.update({name: change[name] for name in MERGE_FIELDS})
         elif kind == "associationChange":
-            ends = (_TYPES[change["objectTypeId"]], _TYPES[change["toObjectType"]])
+            ends = (_BY_TYPE_ID[change["objectTypeId"]], _BY_NAME[change["toObjectType"]])
             event.update(
                 associationType="_TO_".join(t.singular.upper() for t in ends),
                 fromObjectId=change["fromObjectId"],

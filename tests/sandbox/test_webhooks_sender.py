@@ -386,12 +386,17 @@ def test_control_endpoints_configure_report_and_flush(sandbox, receiver, http):
     assert (flushed["delivered"], flushed["sent"], flushed["pending"]) == (True, 1, 0)
     assert http.get("/_sandbox/webhooks/stats").json()["sent"] == 1
     assert http.get("/_sandbox/webhooks").json() == shown
-    bad = http.post("/_sandbox/webhooks", json={**settings, "subscriptions": subscribe("x.y")})
-    assert bad.status_code == 400
-    property_change = http.post(
-        "/_sandbox/webhooks", json={**settings, "subscriptions": subscribe("deal.propertyChange")}
-    )
-    assert property_change.status_code == 400  # one subscription per property, as in HubSpot
+    for refused in (
+        subscribe("x.y"),
+        subscribe("contacts.creation"),
+        subscribe("object.creation", objectTypeId="companies"),  # generic ones name the id
+        subscribe("deal.privacyDeletion"),
+        subscribe("deal.propertyChange"),  # one subscription per property, as in HubSpot
+        subscribe("deal.creation", propertyName="dealname"),
+    ):
+        answer = http.post("/_sandbox/webhooks", json={**settings, "subscriptions": refused})
+        assert answer.status_code == 400, refused
+    assert http.post("/_sandbox/webhooks", json={"target_url": receiver.url}).status_code == 400
     http.post("/_sandbox/reset")
     assert http.get("/_sandbox/webhooks").json()["target_url"] is None
 
