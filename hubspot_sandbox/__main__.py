@@ -2,6 +2,7 @@
 
 import argparse
 import json
+import os
 import threading
 
 from .demo_data import generate
@@ -23,7 +24,23 @@ def main(argv=None):
     parser.add_argument(
         "--generate-companies", type=int, metavar="K", help="default: one per ten contacts"
     )
+    webhooks = parser.add_argument_group("webhooks", "send change events to an app's target URL")
+    webhooks.add_argument("--webhook-url", metavar="URL", help="the target URL (turns them on)")
+    webhooks.add_argument(
+        "--webhook-secret",
+        # The environment keeps the secret out of the process list.
+        default=os.environ.get("HUBSPOT_SANDBOX_WEBHOOK_SECRET"),
+        help="the app's client secret (default: $HUBSPOT_SANDBOX_WEBHOOK_SECRET)",
+    )
+    webhooks.add_argument("--webhook-app-id", type=int, default=0, metavar="ID")
+    webhooks.add_argument(
+        "--webhook-subscriptions",
+        metavar="FILE.json",
+        help="a list of subscriptions (default: every kind and standard property)",
+    )
     args = parser.parse_args(argv)
+    if args.webhook_url and not args.webhook_secret:
+        parser.error("--webhook-url needs --webhook-secret or $HUBSPOT_SANDBOX_WEBHOOK_SECRET")
     server = SandboxServer(
         host=args.host,
         port=args.port,
@@ -36,6 +53,17 @@ def main(argv=None):
             server.seed(json.load(handle))
     if args.generate_contacts or args.generate_deals or args.generate_companies:
         server.seed(generate(args.generate_contacts, args.generate_deals, args.generate_companies))
+    if args.webhook_url:  # after seeding: loading the portal is no change to announce
+        subscriptions = None
+        if args.webhook_subscriptions:
+            with open(args.webhook_subscriptions, encoding="utf-8") as handle:
+                subscriptions = json.load(handle)
+        server.webhooks.configure(
+            target_url=args.webhook_url,
+            client_secret=args.webhook_secret,
+            app_id=args.webhook_app_id,
+            subscriptions=subscriptions,
+        )
     server.start()
     print(f"HubSpot sandbox listening on {server.url}", flush=True)
     try:

@@ -269,6 +269,23 @@ def archive_object(req):
     return 204, None
 
 
+def gdpr_delete(req):
+    """``POST .../gdpr-delete``: contacts only, by id or ``idProperty`` (e.g. email)."""
+    store = req.store
+    table = store.table(req.params["type"])
+    if not table.type.privacy_deletion:
+        return unknown_route(req)
+    body = req.json_object()
+    _require(body, ("objectId",))
+    with store.lock:
+        record = store.find(table, body["objectId"], body.get("idProperty"))
+        record = record or store.find(table, body["objectId"], body.get("idProperty"), True)
+        if record is None:
+            raise not_found(context={"id": [str(body["objectId"])]})
+        store.purge(table, record)
+    return 204, None
+
+
 def merge_objects(req):
     store = req.store
     table = store.table(req.params["type"])
@@ -763,6 +780,7 @@ ROUTES = [
     ("POST", _OBJECTS, create_object),
     ("POST", _OBJECTS + "/search", search_objects),
     ("POST", _OBJECTS + "/merge", merge_objects),
+    ("POST", _OBJECTS + "/gdpr-delete", gdpr_delete),
     ("POST", _OBJECTS + "/batch/read", batch_read),
     ("POST", _OBJECTS + "/batch/create", batch_create),
     ("POST", _OBJECTS + "/batch/update", batch_update),

@@ -43,6 +43,7 @@ class ObjectType:
     merge_gives_new_id: bool = False  # else the primary keeps its id
     merge_properties: Callable = None  # (primary, other) -> extra values of the survivor
     has_pipelines: bool = False
+    privacy_deletion: bool = False  # a GDPR delete exists (and its privacyDeletion event)
 
     def properties(self):
         """The property definitions of a new portal."""
@@ -202,6 +203,7 @@ CONTACTS = ObjectType(
     conflict_message="Contact already exists. Existing ID: {id}",
     merge_gives_new_id=True,
     merge_properties=_merged_emails,
+    privacy_deletion=True,
 )
 COMPANIES = ObjectType(
     name="companies",

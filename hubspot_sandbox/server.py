@@ -24,6 +24,7 @@ from .errors import ApiError
 from .faults import ERROR_KINDS, FaultInjector
 from .ratelimit import TEN_SECONDLY, RateLimiter
 from .store import Store
+from .webhooks import WebhookSender, api_changes
 
 CONTROL_PREFIX = "/_sandbox/"
 JSON_TYPE = "application/json;charset=utf-8"
@@ -125,6 +126,7 @@ class SandboxServer:
         self.store = Store()
         self.limiter = RateLimiter(rate_limit, rate_interval, search_rate, daily_limit)
         self.faults = FaultInjector()
+        self.webhooks = WebhookSender(self.store)
         self._stats = Stats()
         self._httpd = _HTTPServer((host, port), self)
         self._thread = None
@@ -147,7 +149,8 @@ class SandboxServer:
         return self
 
     def stop(self):
-        """Stop serving, close kept-alive connections and free the port."""
+        """Stop serving and sending webhooks, close kept-alive connections, free the port."""
+        self.webhooks.reset()
         if self._thread is not None:
             self._httpd.shutdown()
             self._thread.join()
@@ -162,8 +165,10 @@ class SandboxServer:
         self.stop()
 
     def reset(self):
-        """A fresh portal: data, rate-limit usage, faults and stats all back to the start."""
+        """A fresh portal: data, rate-limit usage, faults, stats and webhooks (off) back to the
+        start."""
         self.store.reset()
+        self.webhooks.reset()
         self.limiter.reset()
         self.faults.configure()
         self._stats.reset()
@@ -227,7 +232,8 @@ class SandboxServer:
         )
         correlation_id = str(uuid.uuid4())
         try:
-            status, payload = handler(request)
+            with api_changes():
+                status, payload = handler(request)
         except ApiError as error:
             status, payload = error.status, error.body(correlation_id)
         except Exception:  # a sandbox bug: answer like HubSpot would, keep the trace visible
@@ -262,6 +268,15 @@ class SandboxServer:
                 if method == "POST":
                     self.set_faults(**data)
                 return _json_reply(200, self.faults.config())
+            if path == "/_sandbox/webhooks" and method in ("GET", "POST"):
+                if method == "POST":
+                    self.webhooks.configure(**data)
+                return _json_reply(200, self.webhooks.config())
+            if (method, path) == ("GET", "/_sandbox/webhooks/stats"):
+                return _json_reply(200, self.webhooks.stats())
+            if (method, path) == ("POST", "/_sandbox/webhooks/flush"):
+                delivered = self.webhooks.flush(**data)
+                return _json_reply(200, {"delivered": delivered, **self.webhooks.stats()})
         except ApiError as error:
             return _json_reply(400, {"status": "error", "message": error.message})
         except (ValueError, TypeError, KeyError) as error:

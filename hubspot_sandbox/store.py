@@ -419,6 +419,25 @@ class Store:
             self._index(table, record)
             self._emit("restore", table, record.id)
 
+    def purge(self, table, record):
+        """Delete a record for good, as HubSpot's GDPR delete does: no recycle bin, no alias, no
+        association left. Emits ``privacyDeletion`` then ``deletion``, as HubSpot sends both."""
+        if not table.type.privacy_deletion:
+            raise validation_error(f"{table.name} have no GDPR delete")
+        neighbours = self._neighbours(table, record)
+        with self._settling(neighbours):
+            for other, target in neighbours:
+                self._set_link(table, record.id, other, target, None)
+            if record.archived_at is None:
+                self._unindex(table, record)
+            else:
+                _sorted_remove(table.archived, (record.id, record.id))
+            del table.records[record.id]
+            for alias in [a for a, target in table.aliases.items() if target == record.id]:
+                del table.aliases[alias]
+            self._emit("privacyDeletion", table, record.id)
+            self._emit("deletion", table, record.id)
+
     def merge(self, table, primary, other):
         """Merge ``other`` into ``primary`` the way HubSpot does; returns the survivor.
 
@@ -432,6 +451,7 @@ class Store:
             raise validation_error("Cannot merge an object with itself")
         object_type = table.type
         props = {**other.props, **primary.props}
+        moved = sum(1 for name in other.props if name not in primary.props)  # blanks filled
         merged_ids = [
             *filter(None, primary.props.get("hs_merged_object_ids", "").split(";")),
             *filter(None, other.props.get("hs_merged_object_ids", "").split(";")),
@@ -473,6 +493,7 @@ class Store:
                 primaryObjectId=primary.id,
                 mergedObjectIds=[other.id],
                 newObjectId=survivor.id,
+                numberOfPropertiesMoved=moved,
             )
             for _, other_table, target, primary_label in links:
                 holder = self.association(table, other_table).primary_holder
@@ -656,11 +677,13 @@ class Store:
     def _emit(self, kind, table, object_id, properties=None, **details):
         """The one place every change passes: hand the listeners its change event.
 
-        ``kind`` is creation, propertyChange, deletion, restore, merge or associationChange.
+        ``kind`` is creation, propertyChange, deletion, restore, merge, associationChange or
+        privacyDeletion (a GDPR delete, followed by a deletion).
         The event: ``kind``, ``objectType`` (plural name), ``objectTypeId``, ``objectId``
         (int), ``occurredAt`` (epoch ms) and ``properties`` (names and values set or changed,
         "" when cleared; empty for deletion, restore and association changes), plus for a
-        merge ``primaryObjectId``, ``mergedObjectIds``, ``newObjectId`` and for an association
+        merge ``primaryObjectId``, ``mergedObjectIds``, ``newObjectId``,
+        ``numberOfPropertiesMoved`` (values taken from the merged record) and for an association
         change (one event per direction and association type) ``fromObjectId``,
         ``toObjectType``, ``toObjectId``, ``associationCategory``, ``associationTypeId``,
         ``isPrimaryAssociation``, ``associationRemoved``.
@@ -812,6 +835,12 @@ class Store:
         with self.lock:
             table = self.table(object_type)
             self.archive(table, self._existing(table, object_id))
+
+    def gdpr_delete_object(self, object_type, object_id):
+        """Delete a contact for good, live or archived, as a GDPR delete does."""
+        with self.lock:
+            table = self.table(object_type)
+            self.purge(table, self._existing(table, object_id))
 
     def merge_objects(self, object_type, primary_id, merged_id):
         """Merge two live records directly; returns the survivor."""

@@ -1,8 +1,14 @@
-"""Fixtures for the sandbox tests: a real server on a free port, the official SDK, requests.
+"""Fixtures for the sandbox tests: a real server on a free port, the official SDK, requests,
+the command line.
 
 One unthrottled server serves the whole session and is reset before each test; tests about
 limits start their own servers with ``start_sandbox``.
 """
+
+import re
+import socket
+import subprocess
+import sys
 
 import hubspot
 import pytest
@@ -83,3 +89,32 @@ def modified_since(name, ms, operator="GTE"):
         ],
         "sorts": [name],
     }
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def run_cli():
+    """Start the CLI with arguments; returns (process, url). Processes are ended after the test."""
+    processes = []
+
+    def run(*args):
+        process = subprocess.Popen(
+            [sys.executable, "-m", "hubspot_sandbox", "--port", str(free_port()), *args],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        processes.append(process)
+        line = process.stdout.readline()
+        found = re.search(r"http://[\d.]+:\d+", line)
+        assert found, f"no URL printed: {line!r}"
+        return process, found.group(0)
+
+    yield run
+    for process in processes:
+        process.terminate()
+        process.wait(timeout=10)

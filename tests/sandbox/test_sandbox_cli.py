@@ -1,42 +1,8 @@
 """``python -m hubspot_sandbox`` starts a server, prints its URL and honours its options."""
 
 import json
-import re
-import socket
-import subprocess
-import sys
 
-import pytest
 import requests
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def run_cli():
-    """Start the CLI with arguments; returns (process, url). Processes are ended after the test."""
-    processes = []
-
-    def run(*args):
-        process = subprocess.Popen(
-            [sys.executable, "-m", "hubspot_sandbox", "--port", str(free_port()), *args],
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        processes.append(process)
-        line = process.stdout.readline()
-        found = re.search(r"http://[\d.]+:\d+", line)
-        assert found, f"no URL printed: {line!r}"
-        return process, found.group(0)
-
-    yield run
-    for process in processes:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def test_cli_serves_with_token_and_seed(run_cli, tmp_path):

@@ -82,6 +82,25 @@ def test_merge_and_restore_events(sandbox, events):
     )
 
 
+def test_gdpr_delete_emits_privacy_deletion_then_deletion(sandbox, events):
+    store = sandbox.store
+    contact = int(store.create_object("contacts", {"email": "p@example.com"})["id"])
+    company = int(store.create_object("companies", {"name": "Acme"})["id"])
+    store.associate("contacts", contact, "companies", company)
+    events.clear()
+    store.gdpr_delete_object("contacts", contact)
+    assert kinds(events) == [
+        ("associationChange", "contacts", contact),
+        ("associationChange", "companies", company),
+        ("privacyDeletion", "contacts", contact),
+        ("deletion", "contacts", contact),
+        ("propertyChange", "companies", company),
+    ]
+    with pytest.raises(ApiError) as error:
+        store.gdpr_delete_object("companies", company)
+    assert error.value.status == 400
+
+
 def test_seeds_emit_creations_and_reset_drops_listeners(sandbox, events):
     sandbox.seed({"companies": [{"id": "7", "properties": {"name": "Seeded"}}]})
     assert kinds(events) == [("creation", "companies", 7)]

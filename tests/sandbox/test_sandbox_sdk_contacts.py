@@ -5,6 +5,7 @@ from datetime import datetime, timezone
 import pytest
 from hubspot.crm.contacts import (
     ApiException,
+    PublicGdprDeleteInput,
     SimplePublicObjectInput,
     SimplePublicObjectInputForCreate,
 )
@@ -79,6 +80,31 @@ def test_archive_hides_the_record_but_archived_true_finds_it(client):
     assert archived.archived is True and archived.archived_at is not None
     page = client.crm.contacts.basic_api.get_page(archived=True)
     assert [r.id for r in page.results] == [created.id]
+
+
+def test_gdpr_delete_removes_a_contact_for_good(client, sandbox):
+    kept = create(client, email="kept@example.com")
+    gone = create(client, email="gone@example.com")
+    company = sandbox.store.create_object("companies", {"name": "Acme"})["id"]
+    sandbox.store.associate("contacts", gone.id, "companies", company, primary=True)
+    client.crm.contacts.basic_api.purge(
+        PublicGdprDeleteInput(object_id="GONE@example.com", id_property="email")
+    )
+    for archived in (False, True):
+        with pytest.raises(ApiException) as error:
+            client.crm.contacts.basic_api.get_by_id(gone.id, archived=archived)
+        assert error.value.status == 404
+    assert (
+        sandbox.store.get_object("companies", company)["properties"].get("num_associated_contacts")
+        == "0"
+    )
+    assert create(client, email="gone@example.com").id != gone.id  # the e-mail is free again
+    client.crm.contacts.basic_api.archive(kept.id)
+    client.crm.contacts.basic_api.purge(PublicGdprDeleteInput(object_id=kept.id))
+    assert sandbox.store.get_object("contacts", kept.id) is None  # archived ones too
+    with pytest.raises(ApiException) as error:
+        client.crm.contacts.basic_api.purge(PublicGdprDeleteInput(object_id=kept.id))
+    assert error.value.status == 404
 
 
 def test_list_pages_through_all_records_with_opaque_cursor(client, sandbox):
