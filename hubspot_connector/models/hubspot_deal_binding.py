@@ -187,13 +187,16 @@ class HubspotDealBinding(models.Model):
         if home_amount and company.hubspot_home_currency == company.currency_id.name:
             vals[mapping.odoo_field] = float(home_amount)
             return vals
-        if (
-            not self.env["res.currency.rate"]
-            .sudo()
-            .search_count(
-                [("currency_id", "=", currency.id), ("company_id", "in", (company.id, False))],
-                limit=1,
-            )
+        if not self._hubspot_cached(
+            ("currency_rated", currency.id, company.id),
+            lambda: bool(
+                self.env["res.currency.rate"]
+                .sudo()
+                .search_count(
+                    [("currency_id", "=", currency.id), ("company_id", "in", (company.id, False))],
+                    limit=1,
+                )
+            ),
         ):
             raise HubspotValueError(
                 self.env._(
@@ -204,7 +207,12 @@ class HubspotDealBinding(models.Model):
             )
         closed = hubspot_datetime(properties.get("closedate"))
         date = closed.date() if closed else fields.Date.context_today(self)
-        vals[mapping.odoo_field] = currency._convert(amount, company.currency_id, company, date)
+        # One rate per currency and day in a run: a page of deals in francs reads it once.
+        rate = self._hubspot_cached(
+            ("currency_rate", currency.id, company.id, date),
+            lambda: currency._get_conversion_rate(currency, company.currency_id, company, date),
+        )
+        vals[mapping.odoo_field] = company.currency_id.round(amount * rate)
         return vals
 
     @api.model
@@ -213,10 +221,16 @@ class HubspotDealBinding(models.Model):
         code = (code or "").strip().upper()
         if not code:
             return company.currency_id
-        currency = (
-            self.env["res.currency"]
-            .with_context(active_test=False)
-            .search([("name", "=", code)], limit=1)
+        currency = self.env["res.currency"].browse(
+            self._hubspot_cached(
+                ("currency", code),
+                lambda: (
+                    self.env["res.currency"]
+                    .with_context(active_test=False)
+                    .search([("name", "=", code)], limit=1)
+                    .id
+                ),
+            )
         )
         if not currency:
             raise HubspotValueError(
