@@ -206,8 +206,10 @@ class TestCompaniesFromHubspot(CompanyCase):
             self.env["res.partner"].search_count([("parent_id", "=", self.company_of(acme).id)]),
             500,
         )
+        # Three searches of 200, one association read for the import page they fill.
+        self.assertEqual(self.requests_to("POST", "/crm/v3/objects/contacts/search"), 3)
         reads = self.requests_to("POST", "/crm/v4/associations/contacts/companies/batch/read")
-        self.assertLessEqual(reads, 3)  # one per page of 200 contacts
+        self.assertEqual(reads, 1)
 
 
 class TestCompaniesFromOdoo(CompanyCase):
@@ -244,6 +246,40 @@ class TestCompaniesFromOdoo(CompanyCase):
         self.sync("queue")
         self.assertIsNone(self.primary_company(person.hubspot_id))
         self.assertIn(other.hubspot_id, self.associated("contacts", person.hubspot_id, "companies"))
+
+    def test_people_created_at_once_under_a_company_all_reach_hubspot_with_it(self):
+        company = self.tagged_partner(name="Batch Co", is_company=True)
+        self.sync("queue")
+
+        def person(number, **vals):
+            return dict(
+                vals,
+                name=f"Batch {number}",
+                email=f"batch{number}@batch.example",
+                parent_id=company.id,
+                category_id=[(4, self.category.id)],
+            )
+
+        first = self.env["res.partner"].create([person(0, street="Batchstraße 1")])
+        # Odoo gives a company without an address its first contact's, inside the create.
+        self.assertEqual(company.street, "Batchstraße 1")
+        people = first | self.env["res.partner"].create([person(n) for n in range(1, 21)])
+        self.assertEqual(set(people.mapped("street")), {"Batchstraße 1"})
+        queued = self.env["hubspot.sync.queue"].search([("action", "=", "push")])
+        self.assertEqual(
+            set(queued.filtered(lambda q: q.object_type == "contacts").mapped("res_id")),
+            set(people.ids),
+        )
+        self.assertIn(
+            company.id, queued.filtered(lambda q: q.object_type == "companies").mapped("res_id")
+        )
+        self.sync("queue")
+        self.sync("queue")
+        self.assertTrue(all(people.mapped("hubspot_id")))
+        for partner in people:
+            self.assertEqual(self.primary_company(partner.hubspot_id), int(company.hubspot_id))
+        hs_company = self.hs_get("companies", company.hubspot_id)
+        self.assertEqual(hs_company["properties"]["address"], "Batchstraße 1")
 
     def test_an_opportunity_of_a_contact_under_a_company_is_associated_with_both(self):
         company = self.tagged_partner(name="Deal Co", is_company=True)
