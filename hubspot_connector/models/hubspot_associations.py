@@ -31,10 +31,14 @@ class HubspotBindingAssociations(models.AbstractModel):
     @api.model
     def _hubspot_association_specs(self):
         """``{property: declaration}`` of the associations the active mappings use."""
-        mapped = {
-            name for mapping in self._hubspot_mappings() for name in mapping.hubspot_properties
-        }
-        return {spec.prop: spec for spec in self._hubspot_associations if spec.prop in mapped}
+
+        def compute():
+            mapped = {
+                name for mapping in self._hubspot_mappings() for name in mapping.hubspot_properties
+            }
+            return {spec.prop: spec for spec in self._hubspot_associations if spec.prop in mapped}
+
+        return self._hubspot_cached(("association_specs", self._name), compute)
 
     @api.model
     def _hubspot_association_fields(self):
@@ -68,7 +72,7 @@ class HubspotBindingAssociations(models.AbstractModel):
     def _hubspot_linked_record_ids(self, company, hubspot_ids):
         """``{HubSpot id: Odoo record id}`` of linked objects, cached for the run."""
         cache = self._hubspot_cached(("record_ids", self._name, company.id), dict)
-        wanted = set(hubspot_ids) - {""} - set(cache)
+        wanted = {i for i in hubspot_ids if i and i not in cache}
         if wanted:
             for hubspot_id, binding in self._hubspot_linked(company, wanted).items():
                 cache[hubspot_id] = binding.odoo_id.id

@@ -1,7 +1,6 @@
-import phonenumbers
-
 from odoo import Command, api, models, tools
 
+from ..services import cleaning
 from .hubspot_common import IMPORT_CONTEXT, HubspotValueError
 
 
@@ -49,19 +48,14 @@ class HubspotPartnerBinding(models.AbstractModel):
         if not value:
             return ""
         try:
-            number = phonenumbers.parse(value, region)
-        except phonenumbers.NumberParseException as error:
-            raise HubspotValueError(
-                self.env._("Unparsable phone number %(phone)r.", phone=value), "invalid_phone"
-            ) from error
-        if not phonenumbers.is_possible_number(number):
-            raise HubspotValueError(
-                self.env._("Impossible phone number %(phone)r.", phone=value), "invalid_phone"
+            return cleaning.format_phone(value, region)
+        except cleaning.CleaningError as error:
+            message = (
+                self.env._("Unparsable phone number %(phone)r.", phone=value)
+                if str(error) == "unparsable"
+                else self.env._("Impossible phone number %(phone)r.", phone=value)
             )
-        formatted = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-        if number.extension:
-            formatted += f" ext. {number.extension}"
-        return formatted
+            raise HubspotValueError(message, "invalid_phone") from None
 
     def _odoo2hubspot_phone(self, mapping, base):
         value = self.odoo_id[mapping.odoo_field] or ""

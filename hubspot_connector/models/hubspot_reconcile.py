@@ -34,7 +34,11 @@ class HubspotBindingReconcile(models.AbstractModel):
 
     @api.model
     def _hubspot_mappings(self):
-        return self.env["hubspot.field.mapping"].sudo()._specs(self._hubspot_object_type)
+        # Asked several times per record: once per run, not through the ORM cache each time.
+        return self._hubspot_cached(
+            ("mappings", self._hubspot_object_type),
+            lambda: self.env["hubspot.field.mapping"].sudo()._specs(self._hubspot_object_type),
+        )
 
     @api.model
     def _hubspot_tracked_fields(self):
@@ -210,7 +214,11 @@ class HubspotBindingReconcile(models.AbstractModel):
     def _hubspot2odoo_option(self, mapping, remote, payload):
         value = remote[mapping.hubspot_properties[0]]
         field = self._odoo_model()._fields[mapping.odoo_field]
-        if value and value not in dict(field._description_selection(self.env)):
+        options = self._hubspot_cached(
+            ("options", field.model_name, field.name),
+            lambda: {key for key, _label in field._description_selection(self.env)},
+        )
+        if value and value not in options:
             raise HubspotValueError(
                 self.env._(
                     "Unknown %(property)s value %(value)r: fetch the HubSpot options "

@@ -2,14 +2,17 @@
 
 HubSpot accepts text that PostgreSQL refuses (a NUL byte, a lone UTF-16 surrogate), text
 longer than an indexed Odoo column can hold, numbers that are no amount (``1e309`` reads as
-infinity) and e-mail values that are no single address. Each function here either returns
-a value both sides can store, saying what it changed, or raises :class:`CleaningError` with
-the reason. Pure Python, so every rule is tested without Odoo.
+infinity), e-mail values that are no single address and phone numbers that parse nowhere.
+Each function here either returns a value both sides can store, saying what it changed, or
+raises :class:`CleaningError` with the reason. Pure Python, so every rule is tested without Odoo.
 """
 
+import functools
 import math
 import re
 from datetime import datetime, timezone
+
+import phonenumbers
 
 #: What replaces an unusable character: Unicode's own mark for one, visible to the reader,
 #: and never part of a valid e-mail address (so cleaning never makes one valid).
@@ -91,6 +94,24 @@ def parse_datetime(value):
     if parsed.tzinfo:
         parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
     return parsed
+
+
+@functools.lru_cache(maxsize=4096)
+def format_phone(value, region):
+    """E.164 (with `` ext. N``) of a phone number read in ``region``; CleaningError if none.
+
+    Memoised: an import formats each number twice (to compare, then to store).
+    """
+    try:
+        number = phonenumbers.parse(value, region)
+    except phonenumbers.NumberParseException as error:
+        raise CleaningError("unparsable") from error
+    if not phonenumbers.is_possible_number(number):
+        raise CleaningError("impossible")
+    formatted = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    if number.extension:
+        formatted += f" ext. {number.extension}"
+    return formatted
 
 
 def parse_email(value):
