@@ -258,6 +258,9 @@ def _activity(name, type_id, singular, own_properties, searchable, **details):
         group=activity.GROUP,
         own_properties=own_properties,
         check=details.pop("check", _timestamp_required()),
+        # No association_properties: associating an activity with a record later leaves the
+        # activity's hs_lastmodifieddate as it was, as in HubSpot, so a sync must also read
+        # associations from the records' side to find it.
         mergeable=False,
         legacy_webhooks=False,
         **details,
