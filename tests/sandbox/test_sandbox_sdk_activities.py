@@ -14,11 +14,10 @@ from hubspot.crm.objects import (
     SimplePublicObjectInput,
     SimplePublicObjectInputForCreate,
 )
-from hubspot.crm.properties import PropertyCreate
 
 from hubspot_sandbox.activity_properties import CALL_DISPOSITIONS
 
-from .conftest import modified_since
+from .conftest import create_unique_property, modified_since
 
 WHEN = "1767261600000"  # 2026-01-01T10:00:00Z, as epoch ms
 CONNECTED = next(i for i, label in CALL_DISPOSITIONS if label == "Connected")
@@ -94,17 +93,7 @@ def test_create_read_update_archive_and_the_archived_listing(client, kind):
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_batches_and_upsert_on_a_unique_odoo_id_property(client, kind):
-    client.crm.properties.core_api.create(
-        kind,
-        PropertyCreate(
-            name="odoo_activity_id",
-            label="Odoo activity ID",
-            type="string",
-            field_type="text",
-            group_name="engagement",
-            has_unique_value=True,
-        ),
-    )
+    create_unique_property(client, kind, "odoo_activity_id", "engagement")
     batch = objects(client, kind).batch_api
     inputs = [{"properties": {"hs_timestamp": WHEN, **SAMPLES[kind]}} for _ in range(2)]
     created = batch.create(BatchInputSimplePublicObjectBatchInputForCreate(inputs=inputs))
