@@ -4,6 +4,7 @@ which leaves the activity's last-modified date alone."""
 
 import pytest
 from hubspot.crm.associations.v4 import (
+    BatchInputPublicAssociationMultiArchive,
     BatchInputPublicAssociationMultiPost,
     BatchInputPublicFetchAssociationsBatchRequest,
 )
@@ -71,6 +72,18 @@ def test_type_ids_read_from_both_sides(client, sandbox, records, activity, recor
     assert [(str(r.to_object_id), r.association_types[0].type_id) for r in listed.results] == [
         (item, inward)
     ]
+
+
+def test_batch_archive_removes_the_pair_from_both_sides(client, sandbox, records):
+    meeting = sandbox.store.create_object("meetings", {"hs_timestamp": WHEN})["id"]
+    contact = records["contacts"]
+    sandbox.store.associate("meetings", meeting, "contacts", contact)
+    request = BatchInputPublicAssociationMultiArchive(
+        inputs=[{"from": {"id": contact}, "to": [{"id": meeting}]}]
+    )
+    client.crm.associations.v4.batch_api.archive("contacts", "meetings", request)
+    assert read_types(client, "meetings", "contacts", meeting) == {}
+    assert read_types(client, "contacts", "meetings", contact) == {}
 
 
 def test_another_activitys_type_id_is_refused(http, sandbox, records):
