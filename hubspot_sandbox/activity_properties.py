@@ -46,6 +46,9 @@ def shared():
     ]
 
 
+NOTE_BODY_LIMIT = 65_536  # characters (HubSpot's notes guide)
+
+
 def note_properties():
     return [*shared(), _html("hs_note_body", "Note body")]
 

@@ -215,6 +215,19 @@ def _timestamp_required(fallback=None):
     return check
 
 
+def _max_length(name, limit):
+    """A text property HubSpot documents a length limit for (a note body: 65,536 characters,
+    notes guide)."""
+
+    def check(store, record, changes, problems):
+        length = len(changes.get(name) or "")
+        if length > limit:
+            message = f"{name} has {length} characters; at most {limit} are allowed"
+            problems.append((name, "VALUE_TOO_LONG", message))
+
+    return check
+
+
 def _task_completion(store, record, changes, problems):
     """HubSpot stamps ``hs_task_completion_date`` when a task becomes COMPLETED and clears it
     when it is reopened; a trusted write (seed) may give it explicitly."""
@@ -347,7 +360,14 @@ DEALS = ObjectType(
     check=_check_deal_stage,
     has_pipelines=True,
 )
-NOTES = _activity("notes", "0-46", "note", activity.note_properties, ("hs_note_body",))
+NOTES = _activity(
+    "notes",
+    "0-46",
+    "note",
+    activity.note_properties,
+    ("hs_note_body",),
+    check=_all(_timestamp_required(), _max_length("hs_note_body", activity.NOTE_BODY_LIMIT)),
+)
 CALLS = _activity(
     "calls",
     "0-48",

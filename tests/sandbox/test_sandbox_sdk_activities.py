@@ -175,6 +175,12 @@ def test_values_outside_hubspots_options_are_refused(client, kind, name, value):
     assert error.status == 400 and name in error.body
 
 
+def test_a_note_body_holds_at_most_65536_characters(client):
+    assert create(client, "notes", hs_note_body="x" * 65_536).id
+    error = refused("notes", lambda: create(client, "notes", hs_note_body="x" * 65_537))
+    assert error.status == 400 and "hs_note_body" in error.body
+
+
 def test_activities_have_no_merge(http, sandbox):
     notes = [sandbox.store.create_object("notes", {"hs_timestamp": WHEN})["id"] for _ in range(2)]
     body = {"primaryObjectId": notes[0], "objectIdToMerge": notes[1]}
