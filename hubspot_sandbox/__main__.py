@@ -24,6 +24,13 @@ def main(argv=None):
     parser.add_argument(
         "--generate-companies", type=int, metavar="K", help="default: one per ten contacts"
     )
+    parser.add_argument(
+        "--generate-activities",
+        type=int,
+        default=0,
+        metavar="A",
+        help="notes, tasks, calls, meetings and e-mails on the generated contacts",
+    )
     webhooks = parser.add_argument_group("webhooks", "send change events to an app's target URL")
     webhooks.add_argument("--webhook-url", metavar="URL", help="the target URL (turns them on)")
     webhooks.add_argument(
@@ -52,7 +59,14 @@ def main(argv=None):
         with open(args.seed, encoding="utf-8") as handle:
             server.seed(json.load(handle))
     if args.generate_contacts or args.generate_deals or args.generate_companies:
-        server.seed(generate(args.generate_contacts, args.generate_deals, args.generate_companies))
+        server.seed(
+            generate(
+                args.generate_contacts,
+                args.generate_deals,
+                args.generate_companies,
+                activities=args.generate_activities,
+            )
+        )
     if args.webhook_url:  # after seeding: loading the portal is no change to announce
         subscriptions = None
         if args.webhook_subscriptions:

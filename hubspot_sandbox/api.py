@@ -27,6 +27,9 @@ ASSOCIATION_WRITE_LIMIT = 2000
 LIST_LIMIT = 100
 OWNER_LIMIT = 500
 ASSOCIATION_PAGE = 500
+# What a token without the needed scope reads instead of a value: the word HubSpot's webhooks
+# send for the values of sensitive properties.
+REDACTED = "REDACTED"
 
 
 @dataclass
@@ -40,7 +43,22 @@ class Request:
     query: dict  # name -> list of values, as parse_qs gives them
     raw_body: bytes = b""
     base_url: str = ""
+    scopes: frozenset = None  # the token's scopes; None: every scope
     _json: object = field(default=None, repr=False)
+
+    def render(self, table, record, names=None, associations=(), full=False):
+        """A record as the store renders it, with what the token may not read redacted.
+
+        E-mail content needs the ``sales-email-read`` scope; HubSpot redacts it otherwise.
+        """
+        body = self.store.render(table, record, names, associations, full)
+        scope = table.type.content_scope
+        if scope and self.scopes is not None and scope not in self.scopes:
+            shown = body["properties"]
+            for name in table.type.scoped_properties:
+                if shown.get(name) is not None:
+                    shown[name] = REDACTED
+        return body
 
     def json(self):
         """The parsed JSON body (400 VALIDATION_ERROR when it is not JSON)."""
@@ -186,7 +204,7 @@ def list_objects(req):
         position = bisect_left(index, (start,))
         chunk = index[position : position + limit + 1]
         names, linked = req.names("properties"), _association_tables(req, table)
-        results = [store.render(table, table.records[i], names, linked) for _, i in chunk[:limit]]
+        results = [req.render(table, table.records[i], names, linked) for _, i in chunk[:limit]]
     body = {"results": results}
     if len(chunk) > limit:
         body["paging"] = _next_page(req, _encode_cursor(chunk[limit][1]))
@@ -201,7 +219,7 @@ def get_object(req):
         if record is None:
             raise not_found(context={"id": [req.params["id"]]})
         linked = _association_tables(req, table)
-        return 200, store.render(table, record, req.names("properties"), linked)
+        return 200, req.render(table, record, req.names("properties"), linked)
 
 
 def create_object(req):
@@ -215,7 +233,7 @@ def create_object(req):
         record = store.insert(table, changes)
         for other, target, primary in links:
             store.link(table, record.id, other, target, primary)
-        return 201, store.render(table, record, full=True)
+        return 201, req.render(table, record, full=True)
 
 
 def _creation_links(store, table, associations):
@@ -256,7 +274,7 @@ def update_object(req):
             raise not_found(context={"id": [req.params["id"]]})
         changes = store.prepare(table, record, req.json_object().get("properties"))
         store.modify(table, record, changes)
-        return 200, store.render(table, record, full=True)
+        return 200, req.render(table, record, full=True)
 
 
 def archive_object(req):
@@ -289,12 +307,14 @@ def gdpr_delete(req):
 def merge_objects(req):
     store = req.store
     table = store.table(req.params["type"])
+    if not table.type.mergeable:  # HubSpot has no merge endpoint for activities
+        return unknown_route(req)
     body = req.json_object()
     _require(body, ("primaryObjectId", "objectIdToMerge"))
     with store.lock:
         primary = _live(store, table, body["primaryObjectId"])
         other = _live(store, table, body["objectIdToMerge"])
-        return 200, store.render(table, store.merge(table, primary, other), full=True)
+        return 200, req.render(table, store.merge(table, primary, other), full=True)
 
 
 def search_objects(req):
@@ -303,7 +323,7 @@ def search_objects(req):
     query = search.parse(table, req.json_object(), len(req.raw_body.decode("utf-8", "replace")))
     with store.lock:
         total, records, after = search.run(store, table, query)
-        results = [store.render(table, r, query.properties) for r in records]
+        results = [req.render(table, r, query.properties) for r in records]
     body = {"total": total, "results": results}
     if after is not None:
         body["paging"] = {"next": {"after": str(after)}}
@@ -328,14 +348,15 @@ def batch_read(req):
                 missing.append(item["id"])
             elif record.id not in seen:
                 seen.add(record.id)
-                results.append(store.render(table, record, body.get("properties") or []))
+                results.append(req.render(table, record, body.get("properties") or []))
     errors = [_missing_objects_error(table, missing).batch_error()] if missing else []
     return (207 if errors else 200), _batch_envelope(results, errors)
 
 
 def batch_create(req):
     def plan(store, table, item):
-        return None, store.prepare(table, None, item["properties"])
+        changes = store.prepare(table, None, item["properties"])
+        return None, changes, _creation_links(store, table, item.get("associations"))
 
     return _batch_write(req, plan, success_status=201)
 
@@ -345,7 +366,7 @@ def batch_update(req):
         record = store.find(table, item["id"], item.get("idProperty"))
         if record is None:
             raise _missing_objects_error(table, [item["id"]])
-        return record, store.prepare(table, record, item["properties"])
+        return record, store.prepare(table, record, item["properties"]), []
 
     return _batch_write(req, plan, check_ids=True)
 
@@ -359,7 +380,7 @@ def batch_upsert(req):
         properties = dict(item["properties"])
         if record is None:
             properties[id_property] = item["id"]
-        return record, store.prepare(table, record, properties)
+        return record, store.prepare(table, record, properties), []
 
     return _batch_write(req, plan, check_ids=True, upsert=True)
 
@@ -383,22 +404,24 @@ def _batch_write(req, plan, success_status=200, check_ids=False, upsert=False):
         for item in inputs:
             trace = item.get("objectWriteTraceId")
             try:
-                record, changes = plan(store, table, item)
+                record, changes, links = plan(store, table, item)
             except ApiError as error:
                 if error.status == 409 or not (multi_status or error.status == 404):
                     raise
                 errors.append(error.batch_error({"objectWriteTraceId": [trace]} if trace else {}))
                 continue
-            plans.append((record, changes, trace))
+            plans.append((record, changes, links, trace))
         _reject_shared_unique_values(table, plans)
         results = []
-        for record, changes, trace in plans:
+        for record, changes, links, trace in plans:
             is_new = record is None
             if is_new:
                 record = store.insert(table, changes)
             else:
                 store.modify(table, record, changes)
-            result = store.render(table, record, full=True)
+            for other, target, primary in links:
+                store.link(table, record.id, other, target, primary)
+            result = req.render(table, record, full=True)
             if trace:
                 result["objectWriteTraceId"] = trace
             if upsert:
@@ -421,7 +444,7 @@ def _reject_shared_unique_values(table, plans):
     """Two inputs of one batch may not claim the same unique value (e.g. e-mail)."""
     for name in table.unique:
         seen = set()
-        for _, changes, _ in plans:
+        for _, changes, _, _ in plans:
             value = unique_key(changes.get(name) or "")
             if value and value in seen:
                 raise validation_error(
@@ -489,6 +512,17 @@ def account_details(req):
             "uiDomain": "app.hubspot.com",
             "dataHostingLocation": "na1",
         }
+
+
+# ---------------------------------------------------------------------------- calling
+
+
+def call_dispositions(req):
+    """``GET /calling/v1/dispositions``: the portal's call outcomes, a bare list of
+    ``{"id", "label"}`` (what a call's ``hs_call_disposition`` holds is such an id)."""
+    with req.store.lock:
+        outcomes = req.store.call_dispositions.items()
+        return 200, [{"id": outcome, "label": label} for outcome, label in outcomes]
 
 
 # ---------------------------------------------------------------------------- pipelines, owners
@@ -797,6 +831,7 @@ ROUTES = [
     ("GET", "/crm/v3/pipelines/{type}/{pipeline}/stages", list_stages),
     ("GET", "/crm/v3/pipelines/{type}/{pipeline}/stages/{stage}", get_stage),
     ("GET", "/account-info/v3/details", account_details),
+    ("GET", "/calling/v1/dispositions", call_dispositions),
     ("GET", "/crm/v3/owners", list_owners),
     ("GET", "/crm/v3/owners/{owner}", get_owner),
     ("POST", _V4_BATCH + "/read", associations_batch_read),

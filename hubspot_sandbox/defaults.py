@@ -65,10 +65,12 @@ def property_definition(
     }
 
 
-def common_properties(group, modified_property):
+def common_properties(group, created_property, modified_property):
     """Properties every object type has: system timestamps, ids and the owner."""
     return [
-        property_definition("createdate", "Create Date", "datetime", "date", group, read_only=True),
+        property_definition(
+            created_property, "Create Date", "datetime", "date", group, read_only=True
+        ),
         property_definition(
             modified_property, "Last Modified Date", "datetime", "date", group, read_only=True
         ),

@@ -9,7 +9,8 @@ into). Companies have a domain of their own, share one with another company (sub
 have none; most contacts work at one, their primary company, and write from its domain.
 Deals spread over the default pipeline and a "Partner pipeline" with numeric stage ids, each
 with an amount, a close date and an owner, associated with a contact, its company (as the
-deal's primary company) or both.
+deal's primary company) or both. With ``activities``, a timeline of notes, tasks, calls, meetings
+and e-mails on the contacts, their deals and companies (``demo_activities``).
 
 ``python -m hubspot_sandbox.demo_data --contacts 5000 --deals 1000 --companies 500 --out demo.json``
 """
@@ -24,6 +25,7 @@ from functools import cache
 from itertools import accumulate
 
 from .defaults import DEFAULT_OWNERS
+from .demo_activities import timeline
 from .values import iso, now_ms
 
 YEAR_MS = 365 * 86_400_000
@@ -316,9 +318,11 @@ def _timestamps(rng, now, span_ms):
     return created, updated
 
 
-def generate(contacts=5000, deals=1000, companies=None, seed=42, now=None):
+def generate(contacts=5000, deals=1000, companies=None, seed=42, now=None, activities=0):
     """A seed dict with ``contacts`` contacts, ``deals`` deals and ``companies`` companies
-    (default: one per ten contacts), reproducible per ``seed``."""
+    (default: one per ten contacts), reproducible per ``seed``, and ``activities`` on them:
+    a total split as a sales team logs them (``demo_activities.MIX``) or a dict of counts
+    per kind (``{"notes": 10, "meetings": 5}``)."""
     rng = random.Random(seed)
     now = now_ms() if now is None else now
     owner_ids = [o["id"] for o in _owners()]
@@ -343,7 +347,7 @@ def generate(contacts=5000, deals=1000, companies=None, seed=42, now=None):
             links.append(_link("contacts", person, "companies", employer, CONTACT_PRIMARY_COMPANY))
     _share_emails(rng, people)
     pipeline = _partner_pipeline()
-    deal_list = []
+    deal_list, deals_of = [], {}
     default_stage = _weighted(rng, dict(DEFAULT_STAGES))
     for i in range(deals if people else 0):
         contact = rng.choice(people)
@@ -352,15 +356,19 @@ def generate(contacts=5000, deals=1000, companies=None, seed=42, now=None):
         employer, roll = employer_of.get(contact["id"]), rng.random()
         if employer is None or roll < 0.6:
             links.append(_link("deals", deal, "contacts", contact))
+            deals_of.setdefault(contact["id"], []).append(deal["id"])
         if employer is not None and roll >= 0.3:
             links.append(_link("deals", deal, "companies", employer, DEAL_PRIMARY_COMPANY))
+    owners = _owners()
+    logged, activity_links = timeline(rng, activities, people, owners, deals_of, employer_of, now)
     return {
-        "owners": _owners(),
+        "owners": owners,
         "pipelines": [pipeline],
         "companies": firms,
         "contacts": people,
         "deals": deal_list,
-        "associations": links,
+        **logged,
+        "associations": links + activity_links,
         # A European portal: deals in other currencies carry HubSpot's converted amount.
         "home_currency": "EUR",
         "exchange_rates": {"CHF": 0.94, "GBP": 0.86, "USD": 1.08},
@@ -506,10 +514,13 @@ def main(argv=None):
     parser.add_argument("--contacts", type=int, default=5000)
     parser.add_argument("--deals", type=int, default=1000)
     parser.add_argument("--companies", type=int, help="default: one per ten contacts")
+    parser.add_argument("--activities", type=int, default=0, help="notes, tasks, calls...")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--out", help="file to write (default: stdout)")
     args = parser.parse_args(argv)
-    data = generate(args.contacts, args.deals, args.companies, args.seed)
+    data = generate(
+        args.contacts, args.deals, args.companies, args.seed, activities=args.activities
+    )
     if args.out:
         with open(args.out, "w", encoding="utf-8") as handle:
             json.dump(data, handle, ensure_ascii=False)

@@ -2,7 +2,7 @@
 
 Implements HubSpot's request shape and limits (5 filter groups, 6 filters per group, 18 in all,
 one sort, ``limit`` up to 200, 10,000 results reachable by paging, 3,000-character bodies).
-When the sort property is indexed (``hs_object_id``, ``createdate`` or the last-modified date),
+When the sort property is indexed (``hs_object_id``, the create date or the last-modified date),
 range filters on it narrow the scan to a slice of the index; a search made only of such filters
 (the incremental sync case) costs O(log N + page).
 """

@@ -127,6 +127,7 @@ class SandboxServer:
         self.limiter = RateLimiter(rate_limit, rate_interval, search_rate, daily_limit)
         self.faults = FaultInjector()
         self.webhooks = WebhookSender(self.store)
+        self.scopes = {}  # token -> frozenset of its scopes; a token not listed has every scope
         self._stats = Stats()
         self._httpd = _HTTPServer((host, port), self)
         self._thread = None
@@ -171,6 +172,7 @@ class SandboxServer:
         self.webhooks.reset()
         self.limiter.reset()
         self.faults.configure()
+        self.scopes = {}
         self._stats.reset()
 
     def seed(self, data):
@@ -186,6 +188,21 @@ class SandboxServer:
     def reset_stats(self):
         """Zero the request counts, keeping the data."""
         self._stats.reset()
+
+    def set_scopes(self, token, scopes=None):
+        """Grant ``token`` only ``scopes`` (an iterable of HubSpot scope names, e.g.
+        ``crm.objects.contacts.read``); None gives it every scope again (the default)."""
+        if scopes is None:
+            self.scopes.pop(token, None)
+        elif isinstance(scopes, str) or not all(isinstance(s, str) for s in scopes):
+            raise ValueError("scopes must be a list of scope names")
+        else:
+            self.scopes[token] = frozenset(scopes)
+        return self.scopes_config()
+
+    def scopes_config(self):
+        """The tokens with restricted scopes: ``{token: [scope, ...]}``."""
+        return {token: sorted(scopes) for token, scopes in self.scopes.items()}
 
     def set_faults(self, rate=0.0, kinds=ERROR_KINDS, slow_seconds=2.0, seed=None, rules=None):
         """Replace the fault configuration (see ``faults``)."""
@@ -229,6 +246,7 @@ class SandboxServer:
             parse_qs(query, keep_blank_values=True),
             body,
             f"http://{headers.get('Host') or self.url[len('http://') :]}",
+            self.scopes.get(token),
         )
         correlation_id = str(uuid.uuid4())
         try:
@@ -272,6 +290,10 @@ class SandboxServer:
                 if method == "POST":
                     self.webhooks.configure(**data)
                 return _json_reply(200, self.webhooks.config())
+            if path == "/_sandbox/scopes" and method in ("GET", "POST"):
+                if method == "POST":
+                    self.set_scopes(data["token"], data.get("scopes"))
+                return _json_reply(200, self.scopes_config())
             if (method, path) == ("GET", "/_sandbox/webhooks/stats"):
                 return _json_reply(200, self.webhooks.stats())
             if (method, path) == ("POST", "/_sandbox/webhooks/flush"):

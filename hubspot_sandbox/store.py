@@ -19,6 +19,7 @@ from bisect import bisect_left, insort
 from contextlib import contextmanager
 
 from . import defaults
+from .activity_properties import CALL_DISPOSITIONS
 from .errors import ApiError, conflict, invalid_properties, not_found, validation_error
 from .object_types import ASSOCIATION_TYPES, CATEGORY, OBJECT_TYPE_ALIASES, OBJECT_TYPES
 from .values import InvalidValue, iso, normalize, now_ms, parse_timestamp, to_ms, unique_key
@@ -65,7 +66,11 @@ class ObjectTable:
         self.properties = {p["name"]: p for p in properties}
         self.records = {}  # id -> Record, live and archived
         self.aliases = {}  # id merged away -> id it was merged into
-        self.index_names = ("hs_object_id", "createdate", object_type.modified_property)
+        self.index_names = (
+            "hs_object_id",
+            object_type.created_property,
+            object_type.modified_property,
+        )
         # Read-only properties computed from the record, never stored.
         self.computed = self.index_names + tuple(object_type.computed)
         self.live = {name: [] for name in self.index_names}  # name -> sorted [(key, id)]
@@ -141,6 +146,8 @@ class Store:
             self.owners = {}
             for owner in defaults.DEFAULT_OWNERS:
                 self._put_owner(owner)
+            # The portal's call outcomes: id -> label (``GET /calling/v1/dispositions``).
+            self.call_dispositions = dict(CALL_DISPOSITIONS)
             # (from type, to type) -> {from id: {to id: primary?}}, kept in both directions.
             self.links = {pair: {} for pair in ASSOCIATION_TYPES}
             self._listeners = []  # a fresh portal has no webhook subscribers
@@ -191,7 +198,7 @@ class Store:
         """The string value of a property of a record, computed ones included; None if empty."""
         if name == "hs_object_id":
             return str(record.id)
-        if name == "createdate":
+        if name == table.type.created_property:
             return iso(record.created)
         if name == table.type.modified_property:
             return iso(record.updated)
@@ -248,7 +255,8 @@ class Store:
         elif not names:
             names = table.type.default_properties
         created, updated = iso(record.created), iso(record.updated)
-        known = {"createdate": created, table.type.modified_property: updated}  # formatted once
+        # formatted once
+        known = {table.type.created_property: created, table.type.modified_property: updated}
         properties = {
             n: known.get(n) or self.value(table, record, n) for n in names if n in table.properties
         }
@@ -343,7 +351,7 @@ class Store:
     def _split(self, table, changes):
         """Stored properties apart from the create/modify timestamps a trusted write may set."""
         stored = {k: v for k, v in changes.items() if k not in table.computed}
-        created = changes.get("createdate")
+        created = changes.get(table.type.created_property)
         modified = changes.get(table.type.modified_property)
         return (
             stored,
@@ -380,7 +388,7 @@ class Store:
         if not diff and created is None and updated is None:
             return False
         self._reindexed(table, record, diff, created, updated)
-        dates = {"createdate": created, table.type.modified_property: updated}
+        dates = {table.type.created_property: created, table.type.modified_property: updated}
         dates = {name: iso(ms) for name, ms in dates.items() if ms is not None}
         self._emit("propertyChange", table, record.id, {**diff, **dates})
         return True

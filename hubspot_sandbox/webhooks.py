@@ -75,8 +75,9 @@ _SIGNED_ESCAPES = {
 }
 _SIGNED_ESCAPE = re.compile("|".join(_SIGNED_ESCAPES), re.IGNORECASE)
 _BY_NAME = {t.name: t for t in OBJECT_TYPES}
-# Legacy subscriptions name a type by prefix ("contact"), generic ones by id ("0-1").
-_BY_PREFIX = {t.singular: t for t in OBJECT_TYPES}
+# Legacy subscriptions name a type by prefix ("contact"), generic ones by id ("0-1"); HubSpot
+# has legacy ones for contacts, companies and deals, not for activities.
+_BY_PREFIX = {t.singular: t for t in OBJECT_TYPES if t.legacy_webhooks}
 _BY_TYPE_ID = {t.type_id: t for t in OBJECT_TYPES}
 
 _origin = threading.local()
@@ -158,7 +159,7 @@ def parse_subscription(item, default_id):
     property_name = item.get("propertyName") or None
     if (kind == "propertyChange") != bool(property_name):
         raise ValueError(f"propertyChange subscriptions, and only they, name a property: {item!r}")
-    if property_name in UNSUBSCRIBABLE:
+    if property_name in (*UNSUBSCRIBABLE, *object_type.unsubscribable):
         raise ValueError(f"{property_name} cannot be subscribed to")
     if not item.get("active", True):
         return None
@@ -169,16 +170,22 @@ def parse_subscription(item, default_id):
 
 def all_subscriptions():
     """Every kind of every type, and ``propertyChange`` for each standard property but the
-    last-modified date, in the legacy shape (``contact.creation``): the default."""
+    last-modified date and those HubSpot refuses: the default. Types with legacy
+    subscriptions get them (``contact.creation``), the others generic ones
+    (``object.creation`` with ``objectTypeId``), the only kind HubSpot offers for them."""
     items = []
     for object_type in OBJECT_TYPES:
+        if object_type.legacy_webhooks:
+            prefix, shape = object_type.singular, {}
+        else:
+            prefix, shape = "object", {"objectTypeId": object_type.type_id}
         kinds = [k for k in KINDS if k != "propertyChange"]
         if not object_type.privacy_deletion:
             kinds.remove("privacyDeletion")
-        items += [{"eventType": f"{object_type.singular}.{k}"} for k in kinds]
-        excluded = (*UNSUBSCRIBABLE, object_type.modified_property)
+        items += [{"eventType": f"{prefix}.{k}", **shape} for k in kinds]
+        excluded = (*UNSUBSCRIBABLE, *object_type.unsubscribable, object_type.modified_property)
         items += [
-            {"eventType": f"{object_type.singular}.propertyChange", "propertyName": p["name"]}
+            {"eventType": f"{prefix}.propertyChange", "propertyName": p["name"], **shape}
             for p in object_type.properties()
             if p["name"] not in excluded
         ]

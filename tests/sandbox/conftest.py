@@ -13,6 +13,7 @@ import sys
 import hubspot
 import pytest
 import requests
+from hubspot.crm.properties import PropertyCreate
 
 from hubspot_sandbox import SandboxServer
 
@@ -89,6 +90,20 @@ def modified_since(name, ms, operator="GTE"):
         ],
         "sorts": [name],
     }
+
+
+def create_unique_property(client, object_type, name, group):
+    """A custom string property with unique values, as a connector defines its Odoo-id
+    property for upserts, through the SDK."""
+    definition = PropertyCreate(
+        name=name,
+        label=name.replace("_", " ").capitalize(),
+        type="string",
+        field_type="text",
+        group_name=group,
+        has_unique_value=True,
+    )
+    return client.crm.properties.core_api.create(object_type, definition)
 
 
 def free_port():

@@ -23,9 +23,10 @@ def test_cli_serves_with_token_and_seed(run_cli, tmp_path):
 
 def test_cli_generates_demo_data(run_cli):
     _, url = run_cli(
-        "--generate-contacts", "40", "--generate-deals", "8", "--generate-companies", "3"
+        *("--generate-contacts", "40", "--generate-deals", "8", "--generate-companies", "3"),
+        *("--generate-activities", "100"),
     )
-    for kind, total in (("deals", 8), ("companies", 3)):
+    for kind, total in (("deals", 8), ("companies", 3), ("notes", 29), ("meetings", 14)):
         stats = requests.post(
             f"{url}/crm/v3/objects/{kind}/search",
             json={"limit": 1},

@@ -8,9 +8,8 @@ from hubspot.crm.companies import (
     PublicObjectSearchRequest,
     SimplePublicObjectInputForCreate,
 )
-from hubspot.crm.properties import PropertyCreate
 
-from .conftest import modified_since
+from .conftest import create_unique_property, modified_since
 
 
 def create(client, **properties):
@@ -59,17 +58,7 @@ def test_search_modified_since_on_hs_lastmodifieddate(client, sandbox):
 
 
 def test_batch_upsert_on_a_unique_custom_property(client):
-    client.crm.properties.core_api.create(
-        "companies",
-        PropertyCreate(
-            name="odoo_company_id",
-            label="Odoo company ID",
-            type="string",
-            field_type="text",
-            group_name="companyinformation",
-            has_unique_value=True,
-        ),
-    )
+    create_unique_property(client, "companies", "odoo_company_id", "companyinformation")
 
     def upsert(name):
         request = BatchInputSimplePublicObjectBatchInputUpsert(

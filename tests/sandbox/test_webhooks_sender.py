@@ -197,6 +197,54 @@ def test_generic_subscriptions_name_the_type_and_unsubscribed_kinds_are_not_sent
     assert receiver.events()[0]["sourceId"].startswith("userId:")
 
 
+def test_activities_send_generic_events_only(sandbox, hooks, receiver, http):
+    sender = hooks(
+        subscriptions=[
+            {"eventType": "object.creation", "objectTypeId": "0-46"},
+            {"eventType": "object.associationChange", "objectTypeId": "0-46"},
+            {
+                "eventType": "object.propertyChange",
+                "objectTypeId": "0-27",
+                "propertyName": ("hs_task_status"),
+            },
+        ]
+    )
+    contact = sandbox.store.create_object("contacts", {"email": "a@example.com"})["id"]
+    types = [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 202}]
+    note = http.post(
+        "/crm/v3/objects/notes",
+        json={
+            "properties": {"hs_timestamp": "1767261600000", "hs_note_body": "Hi"},
+            "associations": [{"to": {"id": contact}, "types": types}],
+        },
+    ).json()["id"]
+    task = http.post(
+        "/crm/v3/objects/tasks", json={"properties": {"hs_timestamp": "1767261600000"}}
+    )
+    task_id = task.json()["id"]
+    http(
+        "PATCH",
+        f"/crm/v3/objects/tasks/{task_id}",
+        json={"properties": {"hs_task_status": "COMPLETED"}},
+    )
+    assert sender.flush()
+    seen = {
+        (e["subscriptionType"], e["objectTypeId"], e["objectId"], e.get("associationType"))
+        for e in receiver.events()
+    }
+    assert seen == {
+        ("object.creation", "0-46", int(note), None),
+        ("object.associationChange", "0-46", int(note), "NOTE_TO_CONTACT"),
+        ("object.propertyChange", "0-27", int(task_id), None),
+    }
+    for legacy in ("note.creation", "task.propertyChange"):
+        with pytest.raises(ValueError):
+            sender.configure(subscriptions=[{"eventType": legacy, "propertyName": "x"}])
+    html = {"eventType": "object.propertyChange", "objectTypeId": "0-49"}
+    with pytest.raises(ValueError):  # HubSpot refuses subscriptions to e-mail content
+        sender.configure(subscriptions=[{**html, "propertyName": "hs_email_html"}])
+
+
 def test_changes_close_together_share_requests_of_at_most_100(sandbox, hooks, receiver):
     sender = hooks(subscriptions=subscribe("deal.creation"), batch_window=0.5)
     with sandbox.store.lock:  # all 150 before any worker looks
@@ -404,10 +452,15 @@ def test_control_endpoints_configure_report_and_flush(sandbox, receiver, http):
 def test_subscriptions_default_to_every_kind_and_standard_property():
     types = {s["eventType"] for s in all_subscriptions()}
     assert {"contact.privacyDeletion", "company.merge", "deal.associationChange"} <= types
-    assert "deal.privacyDeletion" not in types
+    assert "deal.privacyDeletion" not in types and "note.creation" not in types
+    generic = {
+        (s["eventType"], s["objectTypeId"]) for s in all_subscriptions() if "objectTypeId" in s
+    }
+    assert {("object.creation", "0-46"), ("object.deletion", "0-49")} <= generic
     names = {s.get("propertyName") for s in all_subscriptions()}
     assert {"email", "dealstage", "domain"} <= names
-    assert not {"hs_lastmodifieddate", "lastmodifieddate"} & names
+    assert not {"hs_lastmodifieddate", "lastmodifieddate", "hs_email_html"} & names
+    assert {"hs_note_body", "hs_task_status"} <= names
 
 
 def test_reset_turns_webhooks_off(sandbox, hooks, receiver):
