@@ -40,20 +40,22 @@ from hubspot_sandbox.demo_data import (  # noqa: E402
 )
 
 TYPES = ("companies", "contacts", "deals")
-PARTNER_FIELDS = ["name", "email", "phone", "street", "city", "zip", "country_id", "website"]
-LEAD_FIELDS = [
-    "name",
-    "type",
-    "expected_revenue",
-    "date_deadline",
-    "stage_id",
-    "user_id",
-    "partner_id",
-    "team_id",
-    "probability",
-    "active",
-    "company_id",
-]
+# Besides the mapped fields: what the import sets on every record it creates.
+EXTRA_FIELDS = {
+    "companies": ["is_company"],
+    "contacts": [],
+    "deals": ["type", "team_id", "probability", "active", "lost_reason_id", "company_id"],
+}
+DEAL_AMOUNT_FIELDS = ["hubspot_amount", "hubspot_currency_id"]
+
+
+def synced_fields(env, object_type):
+    """The Odoo fields the import writes for a type: its mapped ones and the fixed ones."""
+    binding = env["hubspot.binding"]._hubspot_types()[object_type]
+    names = {m.odoo_field for m in binding._hubspot_mappings()} | set(EXTRA_FIELDS[object_type])
+    if object_type == "deals":
+        names.update(DEAL_AMOUNT_FIELDS)
+    return sorted(names - {"parent_id"})
 
 
 def associated_portal(companies, contacts, deals, seed=11):
@@ -91,29 +93,28 @@ def _link(from_type, from_id, to_type, to_id, type_id=None):
     return link
 
 
-def plain_vals(records, fields, **extra):
+def plain_vals(records, fields):
     vals_list = []
     for vals in records.read(fields, load=None):
         vals.pop("id")
-        vals.update(extra)
         vals_list.append(vals)
     return vals_list
 
 
 def plain_partners_seconds(env, company_partners, people, category):
     """Company partners, then their people under them: as a plain import would create them."""
+    firms = plain_vals(company_partners, synced_fields(env, "companies"))
+    persons = plain_vals(people, synced_fields(env, "contacts") + ["parent_id"])
     env.cr.commit()
     started = time.perf_counter()
     Partner = env["res.partner"].with_context(**PLAIN_CONTEXT)
     parents = {}
-    firms = plain_vals(company_partners, PARTNER_FIELDS, is_company=True)
     for start in range(0, len(firms), 100):
         created = Partner.create(
             [dict(v, category_id=[(4, category.id)]) for v in firms[start : start + 100]]
         )
         parents.update(zip(company_partners[start : start + 100].ids, created.ids, strict=True))
     env.flush_all()
-    persons = plain_vals(people, PARTNER_FIELDS + ["parent_id"])
     for vals in persons:
         vals["parent_id"] = parents.get(vals["parent_id"], False)
         vals["category_id"] = [(4, category.id)]
@@ -191,7 +192,9 @@ def main():
         plain_partners = plain_partners_seconds(
             env, company_partners, people, company.hubspot_partner_category_id
         )
-        plain_leads = plain_create_seconds(env, "crm.lead", plain_vals(leads, LEAD_FIELDS))
+        plain_leads = plain_create_seconds(
+            env, "crm.lead", plain_vals(leads, synced_fields(env, "deals"))
+        )
 
         synced = len(company_partners) + len(people) + len(leads)
         read = args.companies + args.contacts + args.deals

@@ -8,13 +8,14 @@
                                       --new-deals 50   # the full soak
 
 Makes a fresh database ``hs_faults`` (or ``--database``; left for inspection) and a sandbox
-in a subprocess with HubSpot's Professional limits, seeded with generated contacts (some
-without e-mail) and deals associated to them, and runs a first sync without faults. Then, in
-each of ``--waves`` waves:
+in a subprocess with HubSpot's Professional limits, seeded with generated companies, contacts
+(some without e-mail, most under a company) and deals associated to them, and runs a first
+sync without faults. Then, in each of ``--waves`` waves:
 
-* Odoo gets new tagged partners (half without e-mail) and opportunities (customers new and
-  linked); HubSpot edits a property of ``--edited`` of the contacts and deals, Odoo another
-  field of others and of some of the same ones; every intended value is recorded;
+* Odoo gets new tagged company partners, new tagged partners (half without e-mail, a third
+  under a new company) and opportunities (customers new and linked); HubSpot edits a
+  property of ``--edited`` of the contacts and deals, Odoo another field of others and of
+  some of the same ones; every intended value is recorded;
 * with ``--fault-rate`` of the requests failing (429, 5xx, connections dropped before and
   after the work, replies slower than the client's timeout), the queue job runs in a process
   of its own and is killed with SIGKILL once it has sent ``--kill-after`` batch writes (twice
@@ -28,7 +29,8 @@ It prints the requests and faults, then checks (exit status 1 when one fails): e
 record agrees on both sides (e-mail, job title, city; deal name, close date), no duplicate in
 HubSpot (by e-mail, by the Odoo-id properties) or in Odoo (one record per HubSpot id, every
 HubSpot record linked, every tagged partner and opportunity in scope linked), every intended
-edit on both sides, and every deal associated with its opportunity's customer. Records left
+edit on both sides, every linked contact's primary company its partner's parent, and every
+deal associated with its opportunity's customer. Records left
 failing or for review are listed with their reason. Everything talks to 127.0.0.1 only.
 """
 
@@ -56,11 +58,13 @@ import odoo  # noqa: E402
 from odoo.modules.registry import Registry  # noqa: E402
 
 from hubspot_connector.services import HubspotClient  # noqa: E402
+from hubspot_sandbox.demo_data import CONTACT_PRIMARY_COMPANY as PRIMARY_COMPANY  # noqa: E402
 from hubspot_sandbox.demo_data import generate  # noqa: E402
 from hubspot_sandbox.faults import FaultInjector  # noqa: E402
 
 DATABASE = "hs_faults"
 JOBS = (
+    lambda runner: runner._cron_hubspot_pull("companies"),
     lambda runner: runner._cron_hubspot_pull("contacts"),
     lambda runner: runner._cron_hubspot_pull("deals"),
     lambda runner: runner._cron_hubspot_push(),
@@ -77,7 +81,7 @@ with Registry(sys.argv[2]).cursor() as cr:
 #: Batch writes: once the sandbox has seen some, the killed job is in the middle of its work.
 WRITES = tuple(
     f"POST /crm/v3/objects/{object_type}/batch/{action}"
-    for object_type in ("contacts", "deals")
+    for object_type in ("companies", "contacts", "deals")
     for action in ("upsert", "update")
 )
 
@@ -150,18 +154,32 @@ def add_odoo_records(registry, partners, deals, wave, rng):
     with registry.cursor() as cr:
         env = environment(cr)
         tag = env.ref("hubspot_connector.partner_category_hubspot")
+        firms = env["res.partner"].create(
+            [
+                {
+                    "name": f"Soak Company {wave}-{n}",
+                    "is_company": True,
+                    "website": f"https://www.soak{wave}-{n}.example/",
+                    "category_id": [(4, tag.id)],
+                }
+                for n in range(max(1, partners // 5))
+            ]
+        )
         new = env["res.partner"].create(
             [
                 {
                     "name": f"Soak Partner {wave}-{n}",
                     "email": f"soak.partner{wave}-{n}@example.org" if n % 2 else False,
                     "city": "Soakville",
+                    "parent_id": firms[n % len(firms)].id if n % 3 == 0 else False,
                     "category_id": [(4, tag.id)],
                 }
                 for n in range(partners)
             ]
         )
-        linked = env["res.partner"].search([("hubspot_id", "!=", False)], limit=deals)
+        linked = env["res.partner"].search(
+            [("hubspot_id", "!=", False), ("is_company", "=", False)], limit=deals
+        )
         team = env["hubspot.pipeline"].search([("hubspot_id", "=", "default")]).team_id
         env["crm.lead"].create(
             [
@@ -190,7 +208,9 @@ def edit_both_sides(registry, sandbox, share, wave, rng):
     """
     with registry.cursor() as cr:
         env = environment(cr)
-        partners = env["res.partner"].search([("hubspot_id", "!=", False)])
+        partners = env["res.partner"].search(
+            [("hubspot_id", "!=", False), ("is_company", "=", False)]
+        )
         team = env["hubspot.pipeline"].search([("hubspot_id", "=", "default")]).team_id
         leads = (
             env["crm.lead"]
@@ -288,11 +308,21 @@ def wait_for_backend_gone(registry, timeout=30):
 
 
 def hubspot_records(sandbox):
-    """Every contact and deal in the sandbox, through the connector's own client."""
+    """Every company, contact and deal in the sandbox, through the connector's own client;
+    the contacts with their primary company."""
     client = HubspotClient(TOKEN, sandbox.url, requests_per_interval=190, timeout=30)
+    companies = list(client.iter_objects("companies", ["name", "domain", "odoo_company_id"]))
     contacts = list(
         client.iter_objects("contacts", ["email", "jobtitle", "city", "odoo_partner_id"])
     )
+    primary = {
+        contact_id: next((t for t, types in targets.items() if PRIMARY_COMPANY in types), None)
+        for contact_id, targets in client.batch_read_association_types(
+            "contacts", "companies", [c["id"] for c in contacts]
+        ).items()
+    }
+    for contact in contacts:
+        contact["properties"]["primary_company"] = primary.get(contact["id"])
     deals = list(
         client.iter_objects(
             "deals",
@@ -300,7 +330,7 @@ def hubspot_records(sandbox):
             associations=["contacts"],
         )
     )
-    return contacts, deals
+    return companies, contacts, deals
 
 
 def injected(config, requests):
@@ -332,6 +362,60 @@ class Checks:
         self.check(label, not items, f"{len(items)}, e.g. {items[:5]}" if items else "")
 
 
+def check_companies(checks, env, companies, seed_count, new_count):
+    Partner = env["res.partner"].with_context(active_test=False)
+    by_id = {c["id"]: c["properties"] for c in companies}
+    print(f"\n== companies: {len(companies)} in HubSpot")
+    checks.check(
+        "HubSpot companies = seeded + new in Odoo",
+        len(companies) == seed_count + new_count,
+        f"{len(companies)} vs {seed_count} + {new_count}",
+    )
+    checks.examples(
+        "duplicates in HubSpot by odoo_company_id",
+        duplicates(p.get("odoo_company_id") for p in by_id.values()).items(),
+    )
+    bindings = env["hubspot.company.binding"].search([("hubspot_id", "!=", False)])
+    checks.examples(
+        "company partners sharing one HubSpot id",
+        duplicates(bindings.mapped("hubspot_id")).items(),
+    )
+    # A company waiting for a person's decision (a domain several share) is no loss.
+    review = set(
+        env["hubspot.sync.issue"]
+        .search([("object_type", "=", "companies"), ("state", "=", "open")])
+        .mapped("hubspot_id")
+    )
+    linked = set(bindings.mapped("hubspot_id"))
+    checks.examples(
+        "HubSpot companies without a partner (none for review)",
+        sorted(set(by_id) - linked - review),
+    )
+    checks.examples("company partners linked to no HubSpot company", sorted(linked - set(by_id)))
+    tag = env.ref("hubspot_connector.partner_category_hubspot")
+    tagged = Partner.search(
+        [("category_id", "in", tag.ids), ("is_company", "=", True), ("hubspot_id", "=", False)]
+    )
+    checks.examples("tagged company partners not in HubSpot", tagged.mapped("display_name"))
+
+
+def check_parents(checks, env, contacts):
+    """A linked contact's primary company is its partner's parent, when that is linked."""
+    companies = {
+        b.odoo_id.id: b.hubspot_id
+        for b in env["hubspot.company.binding"].search([("hubspot_id", "!=", False)])
+    }
+    contact_bindings = env["hubspot.contact.binding"].search([("hubspot_id", "!=", False)])
+    wrong = []
+    for binding in contact_bindings.filtered(lambda b: b.hubspot_id in contacts):
+        primary = contacts[binding.hubspot_id].get("primary_company")
+        parent = binding.odoo_id.parent_id
+        if parent and parent.id in companies or primary and primary in companies.values():
+            if companies.get(parent.id) != primary:
+                wrong.append((binding.hubspot_id, companies.get(parent.id), primary))
+    checks.examples("contacts whose HubSpot primary company is not their parent", wrong)
+
+
 def check_contacts(checks, env, contacts, seed_count, new_count):
     Partner = env["res.partner"].with_context(active_test=False)
     tag = env.ref("hubspot_connector.partner_category_hubspot")
@@ -350,7 +434,7 @@ def check_contacts(checks, env, contacts, seed_count, new_count):
         "duplicates in HubSpot by odoo_partner_id",
         duplicates(p.get("odoo_partner_id") for p in by_id.values()).items(),
     )
-    partners = Partner.search([("hubspot_id", "!=", False)])
+    partners = Partner.search([("hubspot_id", "!=", False), ("is_company", "=", False)])
     checks.examples(
         "Odoo partners sharing one HubSpot id",
         duplicates(partners.mapped("hubspot_id")).items(),
@@ -358,12 +442,15 @@ def check_contacts(checks, env, contacts, seed_count, new_count):
     linked = set(partners.mapped("hubspot_id"))
     checks.examples("HubSpot contacts without a partner", sorted(set(by_id) - linked))
     checks.examples("partners linked to no HubSpot contact", sorted(linked - set(by_id)))
-    tagged = Partner.search([("category_id", "in", tag.ids), ("hubspot_id", "=", False)])
+    tagged = Partner.search(
+        [("category_id", "in", tag.ids), ("is_company", "=", False), ("hubspot_id", "=", False)]
+    )
     checks.examples("tagged partners not in HubSpot", tagged.mapped("display_name"))
     checks.examples(
         "Odoo partners sharing one e-mail",
         duplicates(
-            (p.email or "").lower() for p in Partner.search([("category_id", "in", tag.ids)])
+            (p.email or "").lower()
+            for p in Partner.search([("category_id", "in", tag.ids), ("is_company", "=", False)])
         ).items(),
     )
     disagree = []
@@ -566,7 +653,7 @@ def main():
                 quiet_rounds = 0
                 due.update(make_due(registry))
         print(
-            f"{rounds} rounds of the three jobs ({args.rounds} per wave with faults); queue "
+            f"{rounds} rounds of the four jobs ({args.rounds} per wave with faults); queue "
             f"entries made due at once: {due['backing_off']} backing off, {due['gave_up']} "
             f"given up (Retry); queue left: {queue_left(registry)}"
         )
@@ -577,13 +664,16 @@ def main():
         print(f"  {dict(by_endpoint.most_common())}")
         print(f"rounds without faults at the end: {sandbox.control('stats')['total']} requests")
 
-        contacts, deals = hubspot_records(sandbox)
+        companies, contacts, deals = hubspot_records(sandbox)
     checks = Checks()
     checks.check("queue job killed in the middle of each wave", kills == args.waves)
     with registry.cursor() as cr:
         env = environment(cr)
         new_partners, new_deals = args.new_partners * args.waves, args.new_deals * args.waves
+        new_companies = max(1, args.new_partners // 5) * args.waves
+        check_companies(checks, env, companies, len(seed["companies"]), new_companies)
         by_id = check_contacts(checks, env, contacts, args.contacts, new_partners)
+        check_parents(checks, env, by_id)
         check_deals(checks, env, deals, seed["deals"], new_deals)
         check_edits(checks, env, expected, by_id, deals)
         report_problems(env)
