@@ -116,6 +116,19 @@ class HubspotSyncQueue(models.Model):
             self.env.ref("hubspot_connector.ir_cron_hubspot_process_queue").sudo()._trigger()
 
     @api.model
+    def _hubspot_fetches_since(self, since, companies):
+        """How many re-reads of ``companies`` were queued since ``since`` and wait, due."""
+        return self.search_count(
+            [
+                ("company_id", "in", [company.id for company in companies]),
+                ("action", "=", "fetch"),
+                ("state", "=", "pending"),
+                ("next_attempt", "<=", fields.Datetime.now()),
+                ("create_date", ">=", since),
+            ]
+        )
+
+    @api.model
     def _claim(self, company, action, object_type, limit, exclude=()):
         """Lock and return due entries; entries locked by another worker are skipped."""
         self.env.flush_all()

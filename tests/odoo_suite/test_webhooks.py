@@ -9,6 +9,7 @@ post them to the endpoint, as HubSpot does.
 import json
 import time
 from datetime import date, timedelta
+from unittest.mock import patch
 
 from odoo.exceptions import AccessError
 from odoo.modules.neutralize import get_neutralization_queries
@@ -257,6 +258,28 @@ class TestAcceptedEvents(WebhookCase):
         )
         self.assertEqual(self.env.cr.fetchall(), [(contact["id"],)])
         self.run_queue_job()
+        self.assertEqual(self.partner_of(contact).name, "Augusta")
+
+    def test_an_event_queued_while_the_job_runs_is_read_by_that_run(self):
+        """ir.cron drops a call made in the second a run began: the run sees the event."""
+        contact = self.linked_contact(email="ada@example.com", firstname="Ada")
+        runner = type(self.env["hubspot.job.runner"])
+        push = runner._hubspot_push
+
+        def push_then_receive(job_runner, binding, *args):
+            summary = push(job_runner, binding, *args)
+            if binding._hubspot_object_type == "deals" and not self.changes:
+                # Contacts are done with in this run when the event arrives; the test
+                # cursor is the job's now, so the event goes past the HTTP layer.
+                store.update_object("contacts", contact["id"], {"firstname": "Augusta"})
+                body = json.dumps(webhook_items(self.changes))
+                job_runner.env["hubspot.webhook"]._hubspot_take_events(self.company, body)
+            return summary
+
+        store = self.sandbox.store
+        with patch.object(runner, "_hubspot_push", push_then_receive):
+            self.run_queue_job()
+        self.assertFalse(self.queued())
         self.assertEqual(self.partner_of(contact).name, "Augusta")
 
 
