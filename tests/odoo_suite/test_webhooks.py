@@ -298,6 +298,17 @@ class TestRemovalsMergesAssociations(WebhookCase):
                     partner.with_context(active_test=False).hubspot_sync_state, "excluded"
                 )
 
+    def test_a_restore_after_a_deletion_brings_the_record_back_in_sync(self):
+        contact = self.linked_contact(email="ada@example.com", firstname="Ada")
+        self.sandbox.store.archive_object("contacts", contact["id"])
+        self.send_changes()
+        self.run_queue_job()
+        self.assertEqual(self.partner_of(contact).hubspot_sync_state, "excluded")
+        self.sandbox.store.restore_object("contacts", contact["id"])
+        self.send_changes()
+        self.run_queue_job()
+        self.assertEqual(self.partner_of(contact).hubspot_sync_state, "synced")
+
     def test_a_deletion_of_an_object_odoo_never_had_reads_nothing(self):
         contact = self.hs_contact(email="ada@example.com")
         self.sandbox.store.archive_object("contacts", contact["id"])
