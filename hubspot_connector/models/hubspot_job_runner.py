@@ -266,4 +266,4 @@ class HubspotJobRunner(models.AbstractModel):
             entries.filtered(lambda e: e.hubspot_id not in unread).unlink()
             return refetch._hubspot_apply_read(found, gone, company, client)
 
-        return binding._hubspot_drain(company, "fetch", deadline, process)
+        return binding._hubspot_drain(company, "fetch", deadline, process, gather=True)

@@ -16,7 +16,7 @@ from odoo.modules.neutralize import get_neutralization_queries
 from odoo.tests import HttpCase
 from odoo.tools import mute_logger
 
-from odoo.addons.hubspot_connector.models import hubspot_webhook_stat
+from odoo.addons.hubspot_connector.models import hubspot_sync_queue, hubspot_webhook_stat
 from odoo.addons.hubspot_connector.services.webhooks import signature_v3
 
 from hubspot_sandbox.defaults import PORTAL_ID
@@ -459,3 +459,29 @@ class TestSettings(WebhookCase):
             self.env.cr.execute(query)
         self.env.invalidate_all()
         self.assertFalse(self.company.hubspot_webhook_secret)
+
+
+class TestGathering(HubspotCase):
+    """Under a stream of events the queue job reads full batches; a single one waits not."""
+
+    def gather_seconds(self):
+        queue = self.env["hubspot.sync.queue"]
+        started = time.monotonic()
+        queue._hubspot_gather(self.company, "fetch", "contacts", time.monotonic() + 60)
+        return time.monotonic() - started
+
+    def enqueue(self, count):
+        self.env["hubspot.sync.queue"]._enqueue(
+            self.company, "fetch", "contacts", hubspot_ids=[str(1000 + n) for n in range(count)]
+        )
+
+    def test_nothing_due_or_a_full_batch_due_is_not_waited_for(self):
+        self.assertLess(self.gather_seconds(), 0.1)
+        self.env["ir.config_parameter"].set_param("hubspot_connector.page_size", 20)
+        self.enqueue(20)
+        self.assertLess(self.gather_seconds(), 0.1)
+
+    def test_a_partial_batch_waits_a_little_for_more(self):
+        self.enqueue(3)
+        with patch.object(hubspot_sync_queue, "GATHER_SECONDS", 0.5):
+            self.assertGreaterEqual(self.gather_seconds(), 0.5)
