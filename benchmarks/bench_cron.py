@@ -95,10 +95,10 @@ def odoo_command():
     return [script]
 
 
-def prepare(conf, sandbox_url, interval):
+def prepare(conf, sandbox_url, interval, database=DATABASE):
     """Settings saved, a first full sync, the HubSpot jobs due; returns the Odoo registry."""
-    odoo.tools.config.parse_config(["-c", str(conf), "-d", DATABASE, "--log-level=warn"])
-    registry = Registry(DATABASE)
+    odoo.tools.config.parse_config(["-c", str(conf), "-d", database, "--log-level=warn"])
+    registry = Registry(database)
     with registry.cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
         env["res.config.settings"].create(
@@ -130,16 +130,17 @@ def prepare(conf, sandbox_url, interval):
 class Server:
     """``odoo server`` in its own process group, so that all its workers stop with it."""
 
-    def __init__(self, conf, log, workers):
-        self.url = f"http://127.0.0.1:{free_port()}"
+    def __init__(self, conf, log, workers, database=DATABASE, port=None):
+        self.url = f"http://127.0.0.1:{port or free_port()}"
+        self.database = database
         command = [
             *odoo_command(),
             "server",
             "-c",
             str(conf),
             "-d",
-            DATABASE,
-            f"--db-filter=^{DATABASE}$",
+            database,
+            f"--db-filter=^{database}$",
             "--http-interface=127.0.0.1",
             f"--http-port={self.url.rsplit(':', 1)[1]}",
             f"--gevent-port={free_port()}",  # prefork's long-polling process, not 8072
@@ -161,7 +162,7 @@ class Server:
             if self.process.poll() is not None:
                 raise SystemExit(f"odoo server stopped, see {self.log}")
             try:
-                uid = common.authenticate(DATABASE, LOGIN, PASSWORD, {})
+                uid = common.authenticate(self.database, LOGIN, PASSWORD, {})
             except (OSError, xmlrpc.client.Error):
                 uid = None
             if uid:

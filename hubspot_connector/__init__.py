@@ -1,4 +1,5 @@
 from . import services
 from . import models
 from . import wizards
+from . import controllers
 from .hooks import post_init_hook

@@ -30,3 +30,6 @@ from . import res_config_settings
 from . import res_partner
 from . import crm_lead
 from . import res_users
+from . import hubspot_webhook_replay
+from . import hubspot_webhook_stat
+from . import hubspot_webhook

@@ -53,6 +53,9 @@ class HubspotBinding(models.AbstractModel):
     _hubspot_object_type = None
     _hubspot_object_label = None
     _hubspot_type_id = None
+    # The prefix of the type's events in HubSpot's legacy webhook shape ("contact" of
+    # "contact.propertyChange"); None for a type that only has generic "object.*" events.
+    _hubspot_event_prefix = None
     # The property HubSpot's searches order changes by.
     _hubspot_modified_property = None
     # The company's Boolean field that switches the sync of this type on.
@@ -142,6 +145,14 @@ class HubspotBinding(models.AbstractModel):
     def _hubspot_type_selection(self):
         """The object types as a selection, for the models that name one."""
         return [(name, b._hubspot_object_label) for name, b in self._hubspot_types().items()]
+
+    @api.model
+    def _hubspot_event_registry(self):
+        """``{object type: (legacy event prefix, type id)}``: how webhook events name types."""
+        return {
+            name: (binding._hubspot_event_prefix, binding._hubspot_type_id)
+            for name, binding in self._hubspot_types().items()
+        }
 
     @api.model
     def _hubspot_binding_models(self, odoo_model):

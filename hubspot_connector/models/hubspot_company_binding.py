@@ -25,6 +25,7 @@ class HubspotCompanyBinding(models.Model):
     _hubspot_object_type = "companies"
     _hubspot_object_label = "Company"
     _hubspot_type_id = "0-2"
+    _hubspot_event_prefix = "company"
     _hubspot_modified_property = "hs_lastmodifieddate"
     _hubspot_enabled_field = "hubspot_sync_companies"
     # Before contacts and deals, which are associated with companies.

@@ -13,6 +13,7 @@ class HubspotContactBinding(models.Model):
     _hubspot_object_type = "contacts"
     _hubspot_object_label = "Contact"
     _hubspot_type_id = "0-1"
+    _hubspot_event_prefix = "contact"
     _hubspot_modified_property = "lastmodifieddate"
     _hubspot_enabled_field = "hubspot_sync_contacts"
     _hubspot_sequence = 10

@@ -13,6 +13,7 @@ class HubspotDealBinding(models.Model):
     _hubspot_object_type = "deals"
     _hubspot_object_label = "Deal"
     _hubspot_type_id = "0-3"
+    _hubspot_event_prefix = "deal"
     _hubspot_modified_property = "hs_lastmodifieddate"
     _hubspot_enabled_field = "hubspot_sync_deals"
     _hubspot_sequence = 20

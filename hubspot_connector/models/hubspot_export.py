@@ -36,16 +36,22 @@ class HubspotBindingExport(models.AbstractModel):
     # ------------------------------------------------------------------
 
     @api.model
-    def _hubspot_drain(self, company, action, deadline, process, exclude=()):
+    def _hubspot_drain(self, company, action, deadline, process, exclude=(), gather=False):
         """Claim this type's queue entries of ``action`` batch by batch until none is left
         or time is up; ``process(entries)`` handles a batch and returns its counts.
 
         Each batch is committed: a run that stops or dies loses its current batch
-        only. ``exclude`` lists entries to leave for a later run (it may grow).
+        only. ``exclude`` lists entries to leave for a later run (it may grow). With
+        ``gather``, a batch after the first waits a little for a full request's worth
+        of entries while they keep coming (a stream of webhook events).
         """
         queue = self.env["hubspot.sync.queue"].sudo()
         totals = {}
+        first = True
         while not company._hubspot_out_of_time(deadline):
+            if gather and not first:
+                queue._hubspot_gather(company, action, self._hubspot_object_type, deadline)
+            first = False
             entries = queue._claim(
                 company, action, self._hubspot_object_type, company._hubspot_page_size(), exclude
             )

@@ -199,6 +199,24 @@ class HubspotBindingIdentify(models.AbstractModel):
         return found, gone, unread
 
     @api.model
+    def _hubspot_ids_to_reread(self, company, changed, deleted):
+        """The HubSpot ids that webhook events make worth reading again.
+
+        ``changed`` and ``deleted`` map ids to the time (epoch ms) of their latest
+        event. A change already synced in a newer version is not read: HubSpot sends
+        events late and out of order. A deletion is read too, and taken as one only
+        when HubSpot no longer has the object (the deletion policy then applies), so
+        only objects linked in Odoo are read for it.
+        """
+        linked = self._hubspot_linked(company, [*changed, *deleted])
+        stale = [
+            hubspot_id
+            for hubspot_id, occurred_at in changed.items()
+            if not (hubspot_id in linked and linked[hubspot_id]._hubspot_synced_since(occurred_at))
+        ]
+        return stale + [hubspot_id for hubspot_id in deleted if hubspot_id in linked]
+
+    @api.model
     def _hubspot_apply_read(self, found, gone, company, client):
         """Apply objects read by id to Odoo; those gone take the deletion policy."""
         self._hubspot_enrich(found, company, client)

@@ -1,5 +1,6 @@
 import logging
 from contextlib import nullcontext
+from datetime import timezone
 
 from psycopg2.errors import TransactionRollbackError
 
@@ -244,6 +245,18 @@ class HubspotBindingImport(models.AbstractModel):
         """Whether the binding ``self`` already took exactly this version of its object:
         the one place that decides it."""
         return (self.synced_values or {}).get(VERSION_KEY) == payload.get("updatedAt")
+
+    def _hubspot_synced_since(self, occurred_at_ms):
+        """Whether the binding ``self`` is in sync with a version of its object at least as
+        recent as ``occurred_at_ms`` (epoch ms): a change made then is already in Odoo.
+
+        HubSpot's time is stored to the second, rounded down: a version of that very
+        second counts as older, and the object is read again rather than missed.
+        """
+        if self.sync_state != "synced" or not self.hubspot_updated_at:
+            return False
+        synced_ms = self.hubspot_updated_at.replace(tzinfo=timezone.utc).timestamp() * 1000
+        return synced_ms > occurred_at_ms
 
     @api.model
     def _hubspot_remote_time(self, payload):

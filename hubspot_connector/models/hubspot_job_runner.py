@@ -46,6 +46,7 @@ class HubspotJobRunner(models.AbstractModel):
         again and found already synced are no work done.
         """
         company_model = self.env["res.company"]
+        started = fields.Datetime.now()
         try:
             work = self._hubspot_job_work(job, object_types)
         except TransactionRollbackError:
@@ -77,6 +78,13 @@ class HubspotJobRunner(models.AbstractModel):
             )
             done += work_done
             remaining += not finished
+        if job == "push" and not remaining:
+            # The scheduler drops the calls for a job made in the second its run began
+            # (ir.cron deletes the triggers older than the run): a webhook's call among
+            # them would leave what it queued waiting for the next interval.
+            remaining = self.env["hubspot.sync.queue"]._hubspot_fetches_since(
+                started, [state.company_id for state, _binding in work]
+            )
         # With nothing done the scheduler takes "remaining" for a job without progress.
         self.env["ir.cron"]._notify_progress(
             done=max(done, 1) if remaining else done, remaining=remaining
@@ -258,4 +266,4 @@ class HubspotJobRunner(models.AbstractModel):
             entries.filtered(lambda e: e.hubspot_id not in unread).unlink()
             return refetch._hubspot_apply_read(found, gone, company, client)
 
-        return binding._hubspot_drain(company, "fetch", deadline, process)
+        return binding._hubspot_drain(company, "fetch", deadline, process, gather=True)

@@ -1,3 +1,4 @@
+import time
 from datetime import timedelta
 
 from odoo import api, fields, models
@@ -5,6 +6,8 @@ from odoo.tools import SQL
 
 # Seconds to wait before the next try of a failed entry, by attempt number.
 RETRY_DELAYS = [60, 300, 900, 3600, 4 * 3600, 24 * 3600]
+# How long re-reads due may wait for more to fill a batch while a stream of them comes.
+GATHER_SECONDS = 2
 
 
 class HubspotSyncQueue(models.Model):
@@ -114,6 +117,46 @@ class HubspotSyncQueue(models.Model):
         if not self.env.cr.postcommit.data.get("hubspot_queue_triggered"):
             self.env.cr.postcommit.data["hubspot_queue_triggered"] = True
             self.env.ref("hubspot_connector.ir_cron_hubspot_process_queue").sudo()._trigger()
+
+    @api.model
+    def _hubspot_fetches_since(self, since, companies):
+        """How many re-reads of ``companies`` were queued since ``since`` and wait, due."""
+        return self.search_count(
+            [
+                ("company_id", "in", [company.id for company in companies]),
+                ("action", "=", "fetch"),
+                ("state", "=", "pending"),
+                ("next_attempt", "<=", fields.Datetime.now()),
+                ("create_date", ">=", since),
+            ]
+        )
+
+    @api.model
+    def _hubspot_gather(self, company, action, object_type, deadline):
+        """Wait, ``GATHER_SECONDS`` at most, while some entries are due but not a full batch.
+
+        A batch is a page: its reads of 100 and one read of their associations.
+        Returns at once when none is due (the run is over) or a full batch is: a
+        single change is never held back, a stream is read in full batches.
+        """
+        size = company._hubspot_page_size()
+        until = min(deadline, time.monotonic() + GATHER_SECONDS)
+        while time.monotonic() < until:
+            # A new snapshot, to see the entries queued meanwhile.
+            company._hubspot_commit()
+            due = self.search_count(
+                [
+                    ("company_id", "=", company.id),
+                    ("action", "=", action),
+                    ("object_type", "=", object_type),
+                    ("state", "=", "pending"),
+                    ("next_attempt", "<=", fields.Datetime.now()),
+                ],
+                limit=size,
+            )
+            if not due or due == size:
+                return
+            time.sleep(0.1)
 
     @api.model
     def _claim(self, company, action, object_type, limit, exclude=()):

@@ -2,6 +2,7 @@ import functools
 import logging
 import threading
 import time
+from contextlib import suppress
 from datetime import timedelta
 
 import psycopg2
@@ -56,7 +57,15 @@ class ResCompany(models.Model):
         groups="base.group_system",
         help="The API URL the access token was last verified against; the only one it is sent to.",
     )
-    hubspot_portal_id = fields.Char(string="HubSpot Portal ID")
+    hubspot_portal_id = fields.Char(
+        string="HubSpot Portal ID",
+        help="The HubSpot account (hub) id, filled by the connection test; webhook events "
+        "are routed to the company of their portal.",
+    )
+    # Whoever knows it can make Odoo believe anything happened in HubSpot.
+    hubspot_webhook_secret = fields.Char(
+        string="HubSpot Client Secret", groups="base.group_system", copy=False
+    )
     hubspot_home_currency = fields.Char(
         string="HubSpot Company Currency",
         readonly=True,
@@ -142,6 +151,10 @@ class ResCompany(models.Model):
         client.check_connection(types)
         company = self.sudo()
         company.hubspot_verified_api_url = company.hubspot_api_url or DEFAULT_API_URL
+        # Webhook events name their portal. An app that may not read the account's
+        # details leaves the portal id to be entered by hand.
+        with suppress(HubspotNotFound, HubspotScopeError):
+            company.hubspot_portal_id = str(client.get_account_details()["portalId"])
         if self.hubspot_token_verified:
             return
         company.hubspot_token_verified = True

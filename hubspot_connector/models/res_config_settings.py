@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from ..controllers.main import webhook_url
 from ..services.exceptions import HubspotError, HubspotUnverifiedUrl
 
 
@@ -14,6 +15,18 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.hubspot_api_url", readonly=False, groups="base.group_system"
     )
     hubspot_portal_id = fields.Char(related="company_id.hubspot_portal_id", readonly=False)
+    hubspot_webhook_secret = fields.Char(
+        related="company_id.hubspot_webhook_secret", readonly=False, groups="base.group_system"
+    )
+    hubspot_webhook_url = fields.Char(
+        string="Webhook Target URL", compute="_compute_hubspot_webhook"
+    )
+    hubspot_webhook_last_event_at = fields.Datetime(
+        string="Last Webhook Event", compute="_compute_hubspot_webhook"
+    )
+    hubspot_webhook_counts = fields.Char(
+        string="Webhook Events", compute="_compute_hubspot_webhook"
+    )
     hubspot_sync_contacts = fields.Boolean(
         related="company_id.hubspot_sync_contacts", readonly=False
     )
@@ -96,6 +109,21 @@ class ResConfigSettings(models.TransientModel):
             leads = self.env["crm.lead"].with_company(company).with_context(active_test=False)
             settings.hubspot_failing_partner_count = partners.search_count(failing)
             settings.hubspot_failing_lead_count = leads.search_count(failing)
+
+    @api.depends("company_id")
+    def _compute_hubspot_webhook(self):
+        stats = self.env["hubspot.webhook.stat"]
+        for settings in self:
+            company = settings.company_id
+            totals = stats._hubspot_totals(company)
+            settings.hubspot_webhook_url = webhook_url(self.env)
+            settings.hubspot_webhook_last_event_at = stats._hubspot_last_at(company, "accepted")
+            settings.hubspot_webhook_counts = self.env._(
+                "%(accepted)s events taken, %(unknown_portal)s of unknown portals, "
+                "%(ignored)s not synced; %(refused)s requests refused, %(replayed)s replayed, "
+                "%(malformed)s unreadable",
+                **totals,
+            )
 
     @api.depends("company_id")
     def _compute_hubspot_default_pipeline_id(self):
