@@ -50,6 +50,15 @@ class HubspotContactBinding(models.Model):
         """A person is a contact; a company partner is not."""
         return self._hubspot_fits(values)
 
+    def _hubspot_mapping_applies(self, mapping):
+        """A person under a company with an address shows that address, as Odoo has it: the
+        contact's own address in HubSpot is neither overwritten with it nor written over it."""
+        partner = self.odoo_id
+        if mapping.odoo_field not in partner._address_fields() or partner.type != "contact":
+            return True
+        parent = partner.parent_id
+        return not (parent and any(parent[name] for name in partner._address_fields()))
+
     @api.model
     def _hubspot_push_scope(self, company, records):
         """Persons of the company (or shared) with its contacts tag, not archived, and not

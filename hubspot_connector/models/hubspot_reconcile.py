@@ -310,6 +310,31 @@ class HubspotBindingReconcile(models.AbstractModel):
             for name in mapping.hubspot_properties
         }
 
+    def _hubspot_mapping_applies(self, mapping):
+        """Whether ``mapping`` syncs for this record now (a hook: always, by default)."""
+        return True
+
+    def _hubspot_applying_mappings(self, payload, snapshot):
+        """The mappings that sync for this record now.
+
+        Where Odoo derives a field from another record, neither side's value moves:
+        HubSpot's goes into ``snapshot`` as the one both agree on, should it apply again.
+        """
+        mappings = self._hubspot_mappings()
+        if not self:
+            return mappings
+        applying = []
+        for mapping in mappings:
+            if self._hubspot_mapping_applies(mapping):
+                applying.append(mapping)
+            elif payload is not None:
+                remote = payload["properties"]
+                try:
+                    snapshot.update(self._hubspot_normalize(mapping, remote, payload))
+                except HubspotValueError:
+                    pass  # a value neither side takes is no agreed one either
+        return applying
+
     def _reconcile(self, payload):
         """Three-way merge of one record (or a new one, when ``self`` is empty).
 
@@ -338,7 +363,7 @@ class HubspotBindingReconcile(models.AbstractModel):
             "errors": [],
             "notes": [],
         }
-        for mapping in self._hubspot_mappings():
+        for mapping in self._hubspot_applying_mappings(payload, snapshot):
             names = mapping.hubspot_properties
             held = {name: waiting[name] for name in names if name in waiting}
             undecided = base is not None and any(base.get(n, "") is None for n in names)

@@ -194,6 +194,32 @@ class TestCompaniesFromHubspot(CompanyCase):
         self.assertEqual(partner.hubspot_sync_state, "failing")
         self.assertEqual(self.partner_of(bob).parent_id, company)
 
+    def test_a_person_under_a_company_shows_its_address_and_hubspot_keeps_its_own(self):
+        acme = self.hs_company(name="Addr Co", domain="addr.example", city="Berlin", zip="10115")
+        contact = self.hs_contact(
+            email="own@addr.example", firstname="Own", address="Privatweg 9", city="Potsdam"
+        )
+        self.sandbox.store.associate(
+            "contacts", contact["id"], "companies", acme["id"], primary=True, bump=False
+        )
+        self.sync("companies", "contacts")
+        partner, company = self.partner_of(contact), self.company_of(acme)
+        self.assertEqual(partner.parent_id, company)
+        self.assertEqual(partner.city, "Berlin")  # Odoo's rule: a person shows its company's
+        partner.function = "Buyer"
+        company.city = "Hamburg"  # Odoo moves the company's people with it
+        self.sync("queue")
+        self.assertEqual(partner.city, "Hamburg")
+        hs_contact = self.hs_get("contacts", contact["id"])["properties"]
+        self.assertEqual(hs_contact["jobtitle"], "Buyer")
+        self.assertEqual((hs_contact["city"], hs_contact["address"]), ("Potsdam", "Privatweg 9"))
+        self.assertEqual(self.hs_get("companies", acme["id"])["properties"]["city"], "Hamburg")
+        # HubSpot's own address changes: Odoo keeps the company's, HubSpot keeps the new one.
+        self.sandbox.store.update_object("contacts", contact["id"], {"city": "Werder"})
+        self.sync("contacts", "queue")
+        self.assertEqual(partner.city, "Hamburg")
+        self.assertEqual(self.hs_get("contacts", contact["id"])["properties"]["city"], "Werder")
+
     def test_a_company_with_500_contacts_gets_them_all_in_few_requests(self):
         acme = self.hs_company(name="Big Co", domain="big.example")
         for number in range(500):
