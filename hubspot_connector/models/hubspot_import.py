@@ -275,7 +275,7 @@ class HubspotBindingImport(models.AbstractModel):
             )
         if result["differences"]:
             self._hubspot_report_differences(company, payload, result["differences"])
-        else:
+        elif self.sync_state != "failing":  # a failure stays listed
             self.env["hubspot.sync.issue"]._solve(
                 company, self._hubspot_object_type, [self.hubspot_id]
             )
