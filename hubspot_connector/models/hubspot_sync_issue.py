@@ -5,6 +5,8 @@ from odoo.exceptions import UserError
 from odoo.osv import expression
 from odoo.tools.translate import LazyTranslate
 
+from .hubspot_common import notification
+
 _lt = LazyTranslate(__name__)
 
 # Why a new HubSpot object was left out of Odoo until a setting changes (see the bindings'
@@ -457,13 +459,4 @@ class HubspotSyncIssue(models.Model):
         return self._notify(" ".join(message for _k, message in messages), kind)
 
     def _notify(self, message, kind="success"):
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "title": self.env._("HubSpot Sync Health"),
-                "message": message,
-                "type": kind,
-                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
-            },
-        }
+        return notification(self.env, message, kind, reload=True)

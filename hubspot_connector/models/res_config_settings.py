@@ -5,6 +5,7 @@ from odoo.exceptions import UserError
 from odoo.tools import format_datetime
 
 from ..services.exceptions import HubspotError, HubspotUnverifiedUrl
+from .hubspot_common import notification
 
 
 class ResConfigSettings(models.TransientModel):
@@ -209,13 +210,4 @@ class ResConfigSettings(models.TransientModel):
         )
 
     def _hubspot_notify(self, kind, message):
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "title": self.env._("HubSpot"),
-                "message": message,
-                "type": kind,
-                "sticky": kind == "danger",
-            },
-        }
+        return notification(self.env, message, kind)

@@ -73,3 +73,29 @@ class TestSyncHealth(HubspotCase):
             issue = issues._report(self.company, "contacts", error_kind, kind, error_kind, "m")
             self.assertEqual(labels[issue.problem], problem)
             self.assertTrue(issue.what_to_do)
+
+    def test_forms_show_a_banner_with_the_message_and_the_action(self):
+        self.env["res.partner"].create(
+            [{"name": f"Same {n}", "email": "same@example.com"} for n in range(2)]
+        )
+        self.hs_contact(email="same@example.com")
+        self.pull_contacts()
+        issue = self.open_issues()
+        candidate = issue.candidate_partner_ids[0]
+        # A person links one; the other candidate stays unlinked.
+        issue.link_partner_id = candidate
+        done = issue.action_link_partner()["params"]
+        self.assertIn(f"Linked to {candidate.display_name}", done["message"])
+        bad = self.tagged_partner(name="Bad Mail", email="no-at-sign")
+        self.process_queue()
+        self.assertIn("no-at-sign", bad.hubspot_last_error)
+        opened = bad.action_hubspot_open_issues()
+        self.assertEqual(opened["res_id"], self.open_issues().filtered("res_id").id)
+        self.assertIn("will be read from HubSpot", bad.action_hubspot_retry()["params"]["message"])
+        for model in ("res.partner", "crm.lead"):
+            arch = self.env[model].get_views([(False, "form")])["views"]["form"]["arch"]
+            for banner, shown_when in (
+                ("hubspot_failing_banner", "hubspot_sync_state != 'failing'"),
+                ("hubspot_review_banner", "hubspot_sync_state != 'review'"),
+            ):
+                self.assertRegex(arch, f'name="{banner}"[^>]*invisible="{shown_when}"')
