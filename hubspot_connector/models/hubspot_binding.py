@@ -48,10 +48,11 @@ class HubspotBinding(models.AbstractModel):
     _description = "HubSpot Binding"
 
     # --- The registry entry of a concrete binding model ---
-    # HubSpot's object type in API paths, what users call it, and its type id in the
-    # web app's URLs.
+    # HubSpot's object type in API paths, what users call one and several, and its type
+    # id in the web app's URLs.
     _hubspot_object_type = None
     _hubspot_object_label = None
+    _hubspot_objects_label = None
     _hubspot_type_id = None
     # The property HubSpot's searches order changes by.
     _hubspot_modified_property = None

@@ -12,6 +12,7 @@ class HubspotDealBinding(models.Model):
     _description = "HubSpot Deal Binding"
     _hubspot_object_type = "deals"
     _hubspot_object_label = "Deal"
+    _hubspot_objects_label = "Deals"
     _hubspot_type_id = "0-3"
     _hubspot_modified_property = "hs_lastmodifieddate"
     _hubspot_enabled_field = "hubspot_sync_deals"

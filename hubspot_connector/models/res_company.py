@@ -142,6 +142,7 @@ class ResCompany(models.Model):
         client.check_connection(types)
         company = self.sudo()
         company.hubspot_verified_api_url = company.hubspot_api_url or DEFAULT_API_URL
+        self._hubspot_read_portal_id(client)
         if self.hubspot_token_verified:
             return
         company.hubspot_token_verified = True
@@ -161,6 +162,16 @@ class ResCompany(models.Model):
             counts.update(binding_model._hubspot_fetch_metadata(self, client))
         self._hubspot_reevaluate_waiting()
         return counts
+
+    def _hubspot_read_portal_id(self, client):
+        """Take the portal id from HubSpot's account details, for "Open in HubSpot" links;
+        an app that may not read them leaves the id as a person set it."""
+        try:
+            portal_id = client.get_account_details().get("portalId")
+        except (HubspotNotFound, HubspotScopeError):
+            return
+        if portal_id and str(portal_id) != self.hubspot_portal_id:
+            self.sudo().hubspot_portal_id = str(portal_id)
 
     def _hubspot_fetch_metadata_message(self):
         """Fetch what each object type needs and say what came: ``(kind, message)``."""

@@ -175,13 +175,14 @@ class ResConfigSettings(models.TransientModel):
         except HubspotError as error:
             return self._hubspot_notify("danger", company._hubspot_error_message(error))
         return self._hubspot_notify(
-            "success", self.env._("HubSpot access token saved and verified.")
+            "success", self.env._("HubSpot access token saved and verified."), reload=True
         )
 
     def action_hubspot_fetch_options(self):
         """Fetch pipelines, deal stages and lead-status options now."""
         self.ensure_one()
-        return self._hubspot_notify(*self.company_id._hubspot_fetch_metadata_message())
+        kind, message = self.company_id._hubspot_fetch_metadata_message()
+        return self._hubspot_notify(kind, message, reload=kind == "success")
 
     def action_hubspot_sync_contacts_now(self):
         return self._hubspot_sync_now("ir_cron_hubspot_sync_contacts")
@@ -209,5 +210,7 @@ class ResConfigSettings(models.TransientModel):
             "info", self.env._("The job starts within a minute; its result shows under Last Runs.")
         )
 
-    def _hubspot_notify(self, kind, message):
-        return notification(self.env, message, kind)
+    def _hubspot_notify(self, kind, message, reload=False):
+        """``reload`` reads the page again once a button changed what it shows (the
+        pipeline's sales team, the portal id), so no field shows stale or empty."""
+        return notification(self.env, message, kind, reload=reload)

@@ -368,4 +368,4 @@ class TestQueueAndHealth(HubspotCase):
         self.assertRegex(settings.hubspot_overview, r"HubSpot requests today: \d+ of 625,000")
         self.assertIn("Contacts: Read HubSpot changes (", settings.hubspot_status)
         self.assertIn("2 created", settings.hubspot_status)
-        self.assertIn("1 review", settings.hubspot_status)
+        self.assertIn("1 to review", settings.hubspot_status)
