@@ -51,10 +51,14 @@ class ResConfigSettings(models.TransientModel):
         domain="[('company_id', '=', company_id)]",
         help="The HubSpot pipeline whose deals sync with the opportunities of the sales team.",
     )
+    # One inverse for both: the form saves them together, and the pipeline's team must
+    # be decided from both values (an inverse of one alone read the other as empty and
+    # cleared the team at every button of the page).
     hubspot_default_team_id = fields.Many2one(
         "crm.team",
         string="Sales Team",
         compute="_compute_hubspot_default_pipeline_id",
+        inverse="_inverse_hubspot_default_pipeline_id",
         readonly=False,
         domain="[('company_id', 'in', (company_id, False))]",
     )

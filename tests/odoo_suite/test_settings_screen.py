@@ -45,3 +45,24 @@ class TestSettingsScreen(DealCase):
         self.assertRegex(status, rf"Deals: Send Odoo changes {when}: nothing to do")
         self.assertNotIn(" -", status)
         self.assertNotIn("UTC", status)
+
+    def test_saving_the_page_as_the_browser_does_keeps_the_sales_team(self):
+        # The browser sends every field of the page when a button saves it first.
+        settings = self.env["res.config.settings"]
+        spec = {"company_id": {}, "hubspot_default_team_id": {}}
+        values = settings.onchange({}, [], spec)["value"]
+        self.assertEqual(values["hubspot_default_team_id"], self.team.id)
+        saved = settings.create(
+            {
+                "hubspot_default_pipeline_id": self.pipeline.id,
+                "hubspot_default_team_id": self.team.id,
+            }
+        )
+        saved.action_hubspot_fetch_options()
+        self.assertEqual(self.pipeline.team_id, self.team)
+        # Choosing another team moves the pipeline to it.
+        other = self.env["crm.team"].create({"name": "Partners"})
+        settings.create(
+            {"hubspot_default_pipeline_id": self.pipeline.id, "hubspot_default_team_id": other.id}
+        )
+        self.assertEqual(self.pipeline.team_id, other)

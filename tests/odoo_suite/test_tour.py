@@ -1,0 +1,79 @@
+"""The screens in a real browser: Odoo's tours in headless Chromium, console clean.
+
+pytest-odoo starts Odoo's HTTP server with ``--odoo-http`` (bin/test passes it) and skips
+browser tests without it.
+"""
+
+import logging
+from contextlib import contextmanager
+
+from odoo.tests import HttpCase
+
+from hubspot_sandbox.defaults import PORTAL_ID
+
+from .test_deals import DealCase
+from .test_guards import STAGES
+
+
+@contextmanager
+def console_must_stay_clean(test):
+    """Fail ``test`` when the browser logs a warning or an error (Odoo fails on errors
+    only); the browser's console is logged under a ``browser`` logger."""
+    seen = []
+
+    class Collect(logging.Handler):
+        def emit(self, record):
+            if record.name.endswith(".browser") and record.levelno >= logging.WARNING:
+                seen.append(record.getMessage())
+
+    handler = Collect(level=logging.WARNING)
+    logging.getLogger().addHandler(handler)
+    try:
+        yield
+    finally:
+        logging.getLogger().removeHandler(handler)
+    test.assertEqual(seen, [], "the browser console logged warnings or errors")
+
+
+class TestScreensTour(DealCase, HttpCase):
+    def setUp(self):
+        super().setUp()
+        self.company.hubspot_portal_id = str(PORTAL_ID)
+        pipeline = self.sandbox.store.add_pipeline("Partner pipeline", STAGES)
+        self.fetch_metadata()
+        for name in ("A", "B", "C"):
+            self.hs_deal(
+                dealname=name, pipeline=pipeline["id"], dealstage=pipeline["stages"][0]["id"]
+            )
+        self.env["res.partner"].create(
+            [{"name": f"Same {n}", "email": "same@example.com"} for n in range(2)]
+        )
+        self.hs_contact(email="same@example.com", firstname="Dana")
+        self.tagged_partner(name="Bad Mail", email="no-at-sign")
+        self.pull_contacts()
+        self.pull_deals()
+        self.process_queue()
+
+    def tour(self, name, action):
+        with console_must_stay_clean(self):
+            self.start_tour(f"/odoo/action-hubspot_connector.{action}", name, login="admin")
+
+    def test_sync_health_review_and_partner_banner(self):
+        self.tour("hubspot_sync_health", "hubspot_sync_issue_action")
+        issue = self.env["hubspot.sync.issue"].search([("error_kind", "=", "ambiguous_match")])
+        self.assertEqual(issue.state, "done")
+        linked = self.env["res.partner"].search([("name", "=", "Same 0")])
+        self.assertEqual(self.journal(linked, "link_created").note[:9], "Chosen by")
+
+    def test_stage_mapping(self):
+        self.tour("hubspot_stage_mapping", "hubspot_stage_mapping_action")
+        mapping = self.pipeline.stage_mapping_ids.filtered(
+            lambda m: m.name == "Decision Maker Bought-In"
+        )
+        self.assertEqual(mapping.stage_id.name, "Contract Sent")
+
+    def test_settings(self):
+        self.company.hubspot_portal_id = False
+        self.tour("hubspot_settings", "hubspot_settings_action")
+        self.assertEqual(self.company.hubspot_portal_id, str(PORTAL_ID))
+        self.assertEqual(self.pipeline.team_id, self.team)
