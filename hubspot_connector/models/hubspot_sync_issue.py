@@ -126,7 +126,6 @@ class HubspotSyncIssue(models.Model):
         [(key, label) for key, (label, _todo) in PROBLEMS.items()],
         compute="_compute_problem",
         store=True,
-        string="Problem",
     )
     what_to_do = fields.Text(compute="_compute_what_to_do", string="What to Do")
     message = fields.Text(readonly=True)

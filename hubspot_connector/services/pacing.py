@@ -71,9 +71,11 @@ class RateLimiter:
 
     def observe_daily(self, limit=None, remaining=None):
         """Keep HubSpot's daily budget as its headers last said, for people to see; the
-        daily limit itself is HubSpot's to enforce."""
-        if limit is not None and remaining is not None:
-            self._daily = (int(limit), max(int(remaining), 0), datetime.now(timezone.utc))
+        daily limit itself is HubSpot's to enforce. True when the headers said it."""
+        if limit is None or remaining is None:
+            return False
+        self._daily = (int(limit), max(int(remaining), 0), datetime.now(timezone.utc))
+        return True
 
     def daily_usage(self):
         """``(daily limit, remaining, when HubSpot said so (UTC))``, or None if it never did."""

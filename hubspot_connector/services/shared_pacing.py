@@ -195,11 +195,14 @@ class SharedWindowLimiter(RateLimiter):
         self._budget.execute(_RELEASE, {"name": self.name, "lease": self._local.admitted_at})
 
     def observe_daily(self, limit=None, remaining=None):
-        super().observe_daily(limit, remaining)
-        if limit is not None and remaining is not None:
+        observed = super().observe_daily(limit, remaining)
+        if observed:
+            # Every process's jobs, in the overview of any: the portal's row says it.
+            limit, remaining, _at = self._daily
             self._budget.execute(
-                _DAILY, {"name": self.name, "limit": limit, "remaining": max(int(remaining), 0)}
+                _DAILY, {"name": self.name, "limit": limit, "remaining": remaining}
             )
+        return observed
 
     def daily_usage(self):
         # What any process last heard from HubSpot, not only this one.
