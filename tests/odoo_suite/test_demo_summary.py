@@ -4,7 +4,6 @@ import importlib.util
 from pathlib import Path
 
 from .test_deals import DealCase
-from .test_guards import STAGES
 
 DEMO_SYNC = Path(__file__).resolve().parents[2] / "bin" / "demo_sync.py"
 
@@ -18,15 +17,8 @@ def demo_sync():
 
 class TestDemoSummary(DealCase):
     def test_summary_names_each_problem_and_its_next_step(self):
-        pipeline = self.sandbox.store.add_pipeline("Partner pipeline", STAGES)
-        self.fetch_metadata()
-        for name in ("A", "B", "C"):
-            self.hs_deal(
-                dealname=name, pipeline=pipeline["id"], dealstage=pipeline["stages"][0]["id"]
-            )
-        self.env["res.partner"].create(
-            [{"name": f"Same {n}", "email": "same@example.com"} for n in range(2)]
-        )
+        self.deals_without_team("A", "B", "C")
+        self.partners_sharing_an_email()
         self.hs_contact(email="same@example.com")
         self.pull_contacts()
         self.pull_deals()

@@ -8,9 +8,7 @@ from odoo.tools import mute_logger
 from hubspot_sandbox import SandboxServer
 
 from .common import HubspotCase
-from .test_deals import DealCase
-
-STAGES = [{"label": "Talk", "metadata": {"probability": "0.5", "isClosed": "false"}}]
+from .test_deals import STAGES, DealCase
 
 
 class TestLeftOutDeals(DealCase):

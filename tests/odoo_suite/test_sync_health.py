@@ -75,9 +75,7 @@ class TestSyncHealth(HubspotCase):
             self.assertTrue(issue.what_to_do)
 
     def test_forms_show_a_banner_with_the_message_and_the_action(self):
-        self.env["res.partner"].create(
-            [{"name": f"Same {n}", "email": "same@example.com"} for n in range(2)]
-        )
+        self.partners_sharing_an_email()
         self.hs_contact(email="same@example.com")
         self.pull_contacts()
         issue = self.open_issues()

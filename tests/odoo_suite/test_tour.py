@@ -12,7 +12,6 @@ from odoo.tests import HttpCase
 from hubspot_sandbox.defaults import PORTAL_ID
 
 from .test_deals import DealCase
-from .test_guards import STAGES
 
 
 @contextmanager
@@ -39,15 +38,8 @@ class TestScreensTour(DealCase, HttpCase):
     def setUp(self):
         super().setUp()
         self.company.hubspot_portal_id = str(PORTAL_ID)
-        pipeline = self.sandbox.store.add_pipeline("Partner pipeline", STAGES)
-        self.fetch_metadata()
-        for name in ("A", "B", "C"):
-            self.hs_deal(
-                dealname=name, pipeline=pipeline["id"], dealstage=pipeline["stages"][0]["id"]
-            )
-        self.env["res.partner"].create(
-            [{"name": f"Same {n}", "email": "same@example.com"} for n in range(2)]
-        )
+        self.deals_without_team("A", "B", "C")
+        self.partners_sharing_an_email()
         self.hs_contact(email="same@example.com", firstname="Dana")
         self.tagged_partner(name="Bad Mail", email="no-at-sign")
         self.pull_contacts()
