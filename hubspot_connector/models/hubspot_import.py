@@ -174,6 +174,8 @@ class HubspotBindingImport(models.AbstractModel):
             kind,
             message,
             name=self._hubspot_payload_label(payload),
+            # What the HubSpot side holds, next to the candidates (contacts have one).
+            email=payload["properties"].get("email") or False,
             candidate_partner_ids=[Command.set(candidates.ids)]
             if candidates is not None and candidates._name == "res.partner"
             else False,

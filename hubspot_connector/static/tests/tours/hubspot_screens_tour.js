@@ -65,6 +65,10 @@ tours.add("hubspot_sync_health", {
         },
         { trigger: ".o_form_view .alert-info:contains('What to do')" },
         {
+            content: "The HubSpot side shows next to the candidates",
+            trigger: ".o_form_view .o_field_widget[name=email]:contains('same@example.com')",
+        },
+        {
             content: "Candidates show what tells them apart",
             trigger: ".o_field_widget[name=candidate_partner_ids] td:contains('same@example.com')",
         },
