@@ -123,7 +123,7 @@ def summary(env, sandbox_stats, seed):
         ("  created from HubSpot", linked("res.partner", "Created from HubSpot.", partners)),
         ("  linked to an existing partner", linked("res.partner", "First link by e-mail.")),
         ("  created in HubSpot from Odoo", linked("res.partner", "Created in HubSpot.", partners)),
-        ("sync states", dict(Counter(partners.mapped("hubspot_sync_state")))),
+        ("sync states", sync_states(partners)),
         ("needs review (e-mail shared)", len(reviews)),
         ("Deals", None),
         ("opportunities linked to HubSpot", len(leads)),
@@ -150,6 +150,13 @@ def summary(env, sandbox_stats, seed):
         lines.append(f"\n{label}" if value is None else f"  {label:58} {value}")
     lines += needs_a_person(issues)
     return "\n".join(lines)
+
+
+def sync_states(records):
+    """``409 in sync, 6 failing``: the states as the partner form names them."""
+    labels = dict(records._fields["hubspot_sync_state"]._description_selection(records.env))
+    counts = Counter(records.mapped("hubspot_sync_state"))
+    return ", ".join(f"{count} {labels[state].lower()}" for state, count in counts.most_common())
 
 
 def needs_a_person(issues):

@@ -20,6 +20,7 @@ class TestDemoSummary(DealCase):
         self.deals_without_team("A", "B", "C")
         self.partners_sharing_an_email()
         self.hs_contact(email="same@example.com")
+        self.hs_contact(email="fine@example.com", firstname="Fine")
         self.pull_contacts()
         self.pull_deals()
         seed = {"contacts": [], "deals": [], "owners": []}
@@ -32,5 +33,6 @@ class TestDemoSummary(DealCase):
         self.assertIn("Next step: Open the pipeline and choose the sales team", section)
         self.assertIn("Several possible matches: 1 row\n", section)
         self.assertIn("Next step: Open the row, compare the candidates", section)
+        self.assertRegex(text, r"sync states\s+1 in sync\n")
         self.assertNotIn("pipeline_without_team", text)
         self.assertNotIn("ambiguous_match", text)
