@@ -379,6 +379,35 @@ class HubspotSyncIssue(models.Model):
             )
         )
 
+    def action_create_record(self):
+        """Make a new Odoo record of the HubSpot record instead of linking a candidate."""
+        self.ensure_one()
+        company = self.company_id
+        binding_model = self.env["hubspot.binding"]._hubspot_types()[self.object_type].sudo()
+        client = company._hubspot_client()
+        found, _gone, unread = binding_model._hubspot_read_by_ids([self.hubspot_id], client)
+        if not found:
+            return self._notify(
+                unread.get(self.hubspot_id) or self.env._("HubSpot no longer has this record."),
+                "danger",
+            )
+        binding_model._hubspot_enrich(found, company, client)
+        limits = binding_model._hubspot_text_limits()
+        payloads = [binding_model._hubspot_clean_payload(payload, limits) for payload in found]
+        created, _failed = binding_model._create_from_hubspot(payloads, company)
+        if not created:
+            return self._notify(
+                self.env._("The record could not be created: see its row."), "danger"
+            )
+        self.state = "done"
+        record = binding_model._hubspot_linked(company, [self.hubspot_id])[self.hubspot_id].odoo_id
+        return self._notify(
+            self.env._(
+                "Created %(record)s from HubSpot and linked it; the journal keeps it.",
+                record=record.display_name,
+            )
+        )
+
     @api.model
     def _retry_left_out(self, company):
         """Read again the objects left out for a setting (a deal's pipeline), after it changed.

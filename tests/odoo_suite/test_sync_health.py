@@ -80,9 +80,9 @@ class TestSyncHealth(HubspotCase):
         self.pull_contacts()
         issue = self.open_issues()
         candidate = issue.candidate_partner_ids[0]
-        # A person links one; the other candidate stays unlinked.
-        issue.link_partner_id = candidate
-        done = issue.action_link_partner()["params"]
+        # A person links one in one click; the other candidate stays unlinked.
+        done = candidate.with_context(hubspot_issue_id=issue.id).action_hubspot_link_review()
+        done = done["params"]
         self.assertIn(f"Linked to {candidate.display_name}", done["message"])
         bad = self.tagged_partner(name="Bad Mail", email="no-at-sign")
         self.process_queue()
@@ -97,3 +97,18 @@ class TestSyncHealth(HubspotCase):
                 ("hubspot_review_banner", "hubspot_sync_state != 'review'"),
             ):
                 self.assertRegex(arch, f'name="{banner}"[^>]*invisible="{shown_when}"')
+
+    def test_a_review_may_create_a_new_record_instead(self):
+        twins = self.partners_sharing_an_email()
+        contact = self.hs_contact(email="same@example.com", firstname="Third", lastname="One")
+        self.pull_contacts()
+        issue = self.open_issues()
+        self.assertEqual(issue.email, "same@example.com")  # the HubSpot side, next to them
+        done = issue.action_create_record()["params"]
+        partner = self.partner_of(contact)
+        self.assertEqual(partner.name, "Third One")
+        self.assertNotIn(partner, twins)
+        self.assertIn("Created Third One from HubSpot", done["message"])
+        self.assertEqual(issue.state, "done")
+        self.assertFalse(twins.filtered("hubspot_id"))
+        self.assertTrue(self.journal(partner, "link_created"))

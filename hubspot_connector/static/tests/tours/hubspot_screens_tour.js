@@ -73,15 +73,9 @@ tours.add("hubspot_sync_health", {
             trigger: ".o_field_widget[name=candidate_partner_ids] td:contains('same@example.com')",
         },
         {
-            trigger: ".o_field_widget[name=link_partner_id] input",
-            run: "edit Same 0",
-        },
-        {
-            trigger: ".o-autocomplete--dropdown-item:contains('Same 0')",
-            run: "click",
-        },
-        {
-            trigger: "button[name=action_link_partner]",
+            content: "One click links the right candidate",
+            trigger:
+                ".o_field_widget[name=candidate_partner_ids] .o_data_row:contains('Same 0') button[name=action_hubspot_link_review]",
             run: "click",
         },
         {
