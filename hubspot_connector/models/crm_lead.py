@@ -25,6 +25,15 @@ class CrmLead(models.Model):
     hubspot_currency_id = fields.Many2one(
         "res.currency", string="HubSpot Deal Currency", copy=False, readonly=True
     )
+    # A team whose stages follow a HubSpot pipeline offers those stages only (see
+    # _read_group_stage_ids): in its pipeline and in the stage bar of the form.
+    hubspot_own_stages = fields.Boolean(compute="_compute_hubspot_own_stages")
+
+    @api.depends("team_id")
+    def _compute_hubspot_own_stages(self):
+        teams = self.env["hubspot.deal.stage"]._teams_with_own_stages()
+        for lead in self:
+            lead.hubspot_own_stages = lead.team_id in teams
 
     def write(self, vals):
         result = super().write(vals)
@@ -43,7 +52,8 @@ class CrmLead(models.Model):
         stages: they are left out of that team's pipeline, never deleted, and a
         shared stage that still holds opportunities keeps its column.
         """
-        team_id = self.env.context.get("default_team_id")
+        # "My Pipeline" names no team: it is the pipeline of the user's team.
+        team_id = self.env.context.get("default_team_id") or self.env.user.sale_team_id.id
         if team_id not in self.env["hubspot.deal.stage"]._teams_with_own_stages().ids:
             return super()._read_group_stage_ids(stages, domain)
         stage_ids = stages.sudo()._search(

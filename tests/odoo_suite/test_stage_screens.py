@@ -63,6 +63,16 @@ class TestStageScreens(DealCase):
         self.assertIn(won[0].name, self.kanban_columns(self.team))
         self.assertEqual(old.stage_id, won[0])
 
+    def test_my_pipeline_is_the_pipeline_of_the_users_team(self):
+        self.team.member_ids |= self.salesman
+        groups = (
+            self.env["crm.lead"]
+            .with_user(self.salesman)
+            .web_read_group([("type", "=", "opportunity")], ["stage_id"], ["stage_id"])
+        )["groups"]
+        self.assertNotIn("Proposition", [group["stage_id"][1] for group in groups])
+        self.assertIn("Closed Won", [group["stage_id"][1] for group in groups])
+
     def test_custom_mode_keeps_odoo_stages_on_the_team(self):
         self.company.hubspot_stage_mapping_mode = "custom"
         shared = self.env["crm.stage"].search([("team_id", "=", False)])

@@ -48,24 +48,37 @@ class TestScreensTour(DealCase, HttpCase):
 
     def tour(self, name, action):
         with console_must_stay_clean(self):
-            self.start_tour(f"/odoo/action-hubspot_connector.{action}", name, login="admin")
+            self.start_tour(f"/odoo/action-{action}", name, login="admin")
 
     def test_sync_health_review_and_partner_banner(self):
-        self.tour("hubspot_sync_health", "hubspot_sync_issue_action")
+        self.tour("hubspot_sync_health", "hubspot_connector.hubspot_sync_issue_action")
         issue = self.env["hubspot.sync.issue"].search([("error_kind", "=", "ambiguous_match")])
         self.assertEqual(issue.state, "done")
         linked = self.env["res.partner"].search([("name", "=", "Same 0")])
         self.assertEqual(self.journal(linked, "link_created").note[:9], "Chosen by")
 
     def test_stage_mapping(self):
-        self.tour("hubspot_stage_mapping", "hubspot_stage_mapping_action")
+        self.tour("hubspot_stage_mapping", "hubspot_connector.hubspot_stage_mapping_action")
         mapping = self.pipeline.stage_mapping_ids.filtered(
             lambda m: m.name == "Decision Maker Bought-In"
         )
         self.assertEqual(mapping.stage_id.name, "Contract Sent")
 
+    def test_team_pipeline_shows_hubspot_stages(self):
+        admin = self.env.ref("base.user_admin")
+        self.team.member_ids |= admin  # "My Pipeline" is the pipeline of the user's team
+        self.env["crm.lead"].create(
+            {
+                "name": "Tour deal",
+                "type": "opportunity",
+                "team_id": self.team.id,
+                "user_id": admin.id,
+            }
+        )
+        self.tour("hubspot_team_pipeline", "crm.action_your_pipeline")
+
     def test_settings(self):
         self.company.hubspot_portal_id = False
-        self.tour("hubspot_settings", "hubspot_settings_action")
+        self.tour("hubspot_settings", "hubspot_connector.hubspot_settings_action")
         self.assertEqual(self.company.hubspot_portal_id, str(PORTAL_ID))
         self.assertEqual(self.pipeline.team_id, self.team)

@@ -147,6 +147,30 @@ tours.add("hubspot_stage_mapping", {
     ],
 });
 
+tours.add("hubspot_team_pipeline", {
+    url: "/odoo/action-crm.action_your_pipeline",
+    steps: () => [
+        {
+            content: "The mapped team's pipeline shows HubSpot's stages",
+            trigger: ".o_kanban_group .o_column_title:contains('Appointment Scheduled')",
+        },
+        {
+            content: "...and not Odoo's shared ones: one won stage",
+            trigger:
+                ".o_kanban_renderer:not(:has(.o_column_title:contains('Proposition'))):not(:has(.o_column_title:contains('New')))",
+        },
+        {
+            trigger: ".o_kanban_record:contains('Tour deal')",
+            run: "click",
+        },
+        {
+            content: "The stage bar offers HubSpot's stages only",
+            trigger:
+                ".o_statusbar_status:has(button:contains('Closed Won')):not(:has(button:contains('Proposition')))",
+        },
+    ],
+});
+
 tours.add("hubspot_settings", {
     url: "/odoo/action-hubspot_connector.hubspot_settings_action",
     steps: () => [
