@@ -104,15 +104,11 @@ def summary(env, sandbox_stats, seed):
 
     won = leads.filtered(lambda lead: lead.active and lead.stage_id.is_won)
     lost = leads.filtered(lambda lead: not lead.active)
-    reviews = issues.filtered(lambda i: i.error_kind == "ambiguous_match")
-    left_out = issues.filtered(lambda i: i.error_kind == "pipeline_without_team")
+    reviews = issues.filtered(lambda i: i.problem == "ambiguous_match")
+    left_out = issues.filtered(lambda i: i.problem == "pipeline_without_team")
     other_currency = leads.filtered(
         lambda lead: lead.hubspot_currency_id and lead.hubspot_currency_id != lead.company_currency
     )
-    kinds = Counter(issues.mapped("error_kind"))
-    for model in (Partner, Lead):
-        failing = model.search([("hubspot_sync_state", "=", "failing")])
-        kinds.update(failing.mapped("hubspot_error_kind"))
     rows = [
         ("Companies", None),
         ("company partners linked to HubSpot", len(companies)),
@@ -127,7 +123,7 @@ def summary(env, sandbox_stats, seed):
         ("  created from HubSpot", linked("res.partner", "Created from HubSpot.", partners)),
         ("  linked to an existing partner", linked("res.partner", "First link by e-mail.")),
         ("  created in HubSpot from Odoo", linked("res.partner", "Created in HubSpot.", partners)),
-        ("sync states", dict(Counter(partners.mapped("hubspot_sync_state")))),
+        ("sync states", sync_states(partners)),
         ("needs review (e-mail shared)", len(reviews)),
         ("Deals", None),
         ("opportunities linked to HubSpot", len(leads)),
@@ -136,10 +132,8 @@ def summary(env, sandbox_stats, seed):
         ("  with a customer", len(leads.filtered("partner_id"))),
         ("  whose customer is a company", len(leads.filtered("partner_id.is_company"))),
         ("  amount converted from another currency", len(other_currency)),
-        ("left out, listed (pipeline without team)", len(left_out)),
-        ("Problems by kind (Sync Health)", None),
+        ("left out: their pipeline has no sales team", sum(left_out.mapped("held_count"))),
     ]
-    rows += [(f"  {kind}", count) for kind, count in kinds.most_common()]
     status = sandbox_stats["by_status"]
     rows += [
         ("Requests to HubSpot", f"{sandbox_stats['total']} (429: {status.get('429', 0)})"),
@@ -154,7 +148,34 @@ def summary(env, sandbox_stats, seed):
     ]
     for label, value in rows:
         lines.append(f"\n{label}" if value is None else f"  {label:58} {value}")
+    lines += needs_a_person(issues)
     return "\n".join(lines)
+
+
+def sync_states(records):
+    """``409 in sync, 6 failing``: the states as the partner form names them."""
+    labels = dict(records._fields["hubspot_sync_state"]._description_selection(records.env))
+    counts = Counter(records.mapped("hubspot_sync_state"))
+    return ", ".join(f"{count} {labels[state].lower()}" for state, count in counts.most_common())
+
+
+def needs_a_person(issues):
+    """Sync Health in words: each problem, how many, and the next step."""
+    if not issues:
+        return ["", "Nothing needs a person: every record is in sync."]
+    lines = [
+        "",
+        "What needs a person (CRM > Configuration > HubSpot > Sync Health, one row per problem)",
+    ]
+    labels = dict(issues._fields["problem"]._description_selection(issues.env))
+    by_problem = Counter(issues.mapped("problem"))
+    for problem, count in by_problem.most_common():
+        rows = issues.filtered(lambda i, problem=problem: i.problem == problem)
+        lines.append(f"  {labels[problem]}: {count} row{'s' if count > 1 else ''}")
+        for row in rows.filtered("held_count"):
+            lines.append(f"    {row.name}: {row.held_count} deals left out of Odoo")
+        lines.append(f"    Next step: {rows[0].what_to_do}")
+    return lines
 
 
 def main(conf, database, sandbox_url, seed_file):

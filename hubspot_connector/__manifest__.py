@@ -30,5 +30,8 @@
         "views/res_config_settings_views.xml",
         "views/hubspot_menus.xml",
     ],
+    "assets": {
+        "web.assets_tests": ["hubspot_connector/static/tests/tours/*.js"],
+    },
     "post_init_hook": "post_init_hook",
 }

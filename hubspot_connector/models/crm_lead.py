@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.osv import expression
 
 from .hubspot_common import IMPORT_CONTEXT
 
@@ -24,6 +25,15 @@ class CrmLead(models.Model):
     hubspot_currency_id = fields.Many2one(
         "res.currency", string="HubSpot Deal Currency", copy=False, readonly=True
     )
+    # A team whose stages follow a HubSpot pipeline offers those stages only (see
+    # _read_group_stage_ids): in its pipeline and in the stage bar of the form.
+    hubspot_own_stages = fields.Boolean(compute="_compute_hubspot_own_stages")
+
+    @api.depends("team_id")
+    def _compute_hubspot_own_stages(self):
+        teams = self.env["hubspot.deal.stage"]._teams_with_own_stages()
+        for lead in self:
+            lead.hubspot_own_stages = lead.team_id in teams
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -38,6 +48,31 @@ class CrmLead(models.Model):
             if amount_fields.intersection(vals):
                 self._hubspot_convert_back(amount_fields.pop())
         return result
+
+    @api.model
+    def _read_group_stage_ids(self, stages, domain):
+        """A team whose stages follow a HubSpot pipeline shows those stages only.
+
+        Odoo's shared stages (New, Won...) would mix with HubSpot's and make two won
+        stages: they are left out of that team's pipeline, never deleted, and a
+        shared stage that still holds opportunities keeps its column.
+        """
+        # "My Pipeline" names no team: it is the pipeline of the user's team.
+        team_id = self.env.context.get("default_team_id") or self.env.user.sale_team_id.id
+        if team_id not in self.env["hubspot.deal.stage"]._teams_with_own_stages().ids:
+            return super()._read_group_stage_ids(stages, domain)
+        stage_ids = stages.sudo()._search(
+            ["|", ("id", "in", stages.ids), ("team_id", "=", team_id)], order=stages._order
+        )
+        return stages.browse(stage_ids)
+
+    def _stage_find(self, team_id=False, domain=None, order="sequence, id", limit=1):
+        """A new opportunity of such a team starts in the pipeline's first stage."""
+        teams = set(self.team_id.ids) | ({team_id} if team_id else set())
+        own = self.env["hubspot.deal.stage"]._teams_with_own_stages()
+        if teams and teams <= set(own.ids):
+            domain = expression.AND([domain or [], [("team_id", "!=", False)]])
+        return super()._stage_find(team_id=team_id, domain=domain, order=order, limit=limit)
 
     def _hubspot_other_currency(self):
         """Whether HubSpot holds this deal's amount in another currency than Odoo does."""

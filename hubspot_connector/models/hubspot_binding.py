@@ -48,10 +48,11 @@ class HubspotBinding(models.AbstractModel):
     _description = "HubSpot Binding"
 
     # --- The registry entry of a concrete binding model ---
-    # HubSpot's object type in API paths, what users call it, and its type id in the
-    # web app's URLs.
+    # HubSpot's object type in API paths, what users call one and several, and its type
+    # id in the web app's URLs.
     _hubspot_object_type = None
     _hubspot_object_label = None
+    _hubspot_objects_label = None
     _hubspot_type_id = None
     # The prefix of the type's events in HubSpot's legacy webhook shape ("contact" of
     # "contact.propertyChange"); None for a type that only has generic "object.*" events.
@@ -215,13 +216,50 @@ class HubspotBinding(models.AbstractModel):
     def create(self, vals_list):
         bindings = super().create(vals_list)
         bindings._hubspot_show_on_records()
+        bindings.filtered(lambda b: b.sync_state == "failing")._hubspot_list_failures()
         return bindings
 
     def write(self, vals):
+        was_failing = self.browse()
+        if "sync_state" in vals:
+            was_failing = self.filtered(lambda b: b.sync_state == "failing")
         result = super().write(vals)
         if PUBLIC_FIELDS.keys() & vals.keys():
             self._hubspot_show_on_records()
+        if vals.get("sync_state") == "failing":
+            self._hubspot_list_failures()
+        elif vals.get("sync_state") in ("synced", "excluded") and was_failing:
+            self.env["hubspot.sync.issue"]._solve_failures(was_failing)
         return result
+
+    def _hubspot_list_failures(self):
+        """List failing records in Sync Health with their error, whichever way they failed."""
+        issues = self.env["hubspot.sync.issue"]
+        # An import lists its own failures first, with their kind (a record waiting
+        # for a person is to review, not failing): those rows stay as they are.
+        listed = {
+            (issue.hubspot_id, issue.error_kind)
+            for issue in issues.sudo().search(
+                [
+                    ("object_type", "=", self._hubspot_object_type),
+                    ("hubspot_id", "in", [b.hubspot_id for b in self if b.hubspot_id]),
+                    ("state", "=", "open"),
+                ]
+            )
+        }
+        for binding in self:
+            if binding.hubspot_id and (binding.hubspot_id, binding.error_kind) in listed:
+                continue
+            issues._report(
+                binding.company_id,
+                binding._hubspot_object_type,
+                binding.hubspot_id,
+                "failed",
+                binding.error_kind,
+                binding.last_error,
+                binding=binding,
+                name=binding.odoo_id.display_name,
+            )
 
     def unlink(self):
         self._hubspot_show_on_records(remove=True)
@@ -417,10 +455,15 @@ class HubspotBinding(models.AbstractModel):
     def _hubspot_url(self):
         """The address of the HubSpot object in HubSpot's web app."""
         self.ensure_one()
-        portal = self.company_id.hubspot_portal_id
-        if not (self.hubspot_id and portal):
+        return self._hubspot_record_url(self.company_id, self.hubspot_id)
+
+    @api.model
+    def _hubspot_record_url(self, company, hubspot_id):
+        """The address of a HubSpot object of this type in ``company``'s portal."""
+        portal = company.hubspot_portal_id
+        if not (hubspot_id and portal):
             return False
         return (
-            f"{self.company_id._hubspot_app_url()}/contacts/{portal}/record/"
-            f"{self._hubspot_type_id}/{self.hubspot_id}"
+            f"{company._hubspot_app_url()}/contacts/{portal}/record/"
+            f"{self._hubspot_type_id}/{hubspot_id}"
         )

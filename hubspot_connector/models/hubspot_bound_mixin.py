@@ -4,7 +4,7 @@ from odoo import api, fields, models
 from odoo.osv.expression import NEGATIVE_TERM_OPERATORS
 from odoo.tools import SQL
 
-from .hubspot_common import SYNC_STATES
+from .hubspot_common import SYNC_STATES, notification
 
 # The public fields, and the binding fields they show.
 PUBLIC_FIELDS = {
@@ -54,6 +54,9 @@ class HubspotBoundMixin(models.AbstractModel):
         string="Last Synced Change in Odoo", compute="_compute_hubspot_binding"
     )
     hubspot_url = fields.Char(string="Open in HubSpot", compute="_compute_hubspot_binding")
+    hubspot_issue_message = fields.Text(
+        string="HubSpot Issue", compute="_compute_hubspot_issue_message"
+    )
 
     @api.depends("hubspot_id", "hubspot_sync_state")
     @api.depends_context("company")
@@ -67,6 +70,40 @@ class HubspotBoundMixin(models.AbstractModel):
             record.hubspot_note = binding and binding.note
             record.hubspot_changed_at = binding and binding.odoo_changed_at
             record.hubspot_url = binding and binding._hubspot_url()
+
+    @api.depends("hubspot_sync_state")
+    @api.depends_context("company")
+    def _compute_hubspot_issue_message(self):
+        issues = {issue.res_id: issue.message for issue in self._hubspot_open_issues().sudo()}
+        for record in self:
+            record.hubspot_issue_message = issues.get(record.id, False)
+
+    def _hubspot_open_issues(self):
+        """The open Sync Health rows of these records in the current company's portal."""
+        return self.env["hubspot.sync.issue"].search(
+            [
+                ("company_id", "=", self.env.company.id),
+                (
+                    "object_type",
+                    "in",
+                    [b._hubspot_object_type for b in self._hubspot_types_of_model()],
+                ),
+                ("res_id", "in", self.ids),
+                ("state", "=", "open"),
+            ]
+        )
+
+    def action_hubspot_open_issues(self):
+        """Sync Health, on the rows of these records."""
+        issues = self._hubspot_open_issues()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "hubspot_connector.hubspot_sync_issue_action"
+        )
+        if len(issues) == 1:
+            action.update(res_id=issues.id, view_mode="form", views=[(False, "form")])
+        else:
+            action["domain"] = [("id", "in", issues.ids)]
+        return action
 
     def _condition_to_sql(self, alias, fname, operator, value, query):
         """Search the public fields through the bindings, whose columns are indexed."""
@@ -239,4 +276,12 @@ class HubspotBoundMixin(models.AbstractModel):
         """Sync these records again now: read HubSpot's version, then send Odoo's."""
         for binding_model in self._hubspot_types_of_model():
             binding_model._hubspot_retry(self)
-        return True
+        return notification(
+            self.env,
+            self.env._(
+                "%(count)s record(s) will be read from HubSpot and sent again at the next run "
+                "of the queue job, started now.",
+                count=len(self),
+            ),
+            reload=True,
+        )

@@ -94,6 +94,20 @@ class HubspotValueError(ValueError):
         self.fallback = fallback or {}
 
 
+def notification(env, message, kind="success", reload=False):
+    """The client action that shows a person what a button did; ``reload`` shows the
+    changed records afterwards."""
+    params = {
+        "title": env._("HubSpot"),
+        "message": message,
+        "type": kind,
+        "sticky": kind == "danger",
+    }
+    if reload:
+        params["next"] = {"type": "ir.actions.client", "tag": "soft_reload"}
+    return {"type": "ir.actions.client", "tag": "display_notification", "params": params}
+
+
 def add_counts(totals, stats):
     """Add a batch's counts by outcome to a run's."""
     for key, count in stats.items():

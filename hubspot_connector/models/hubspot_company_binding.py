@@ -24,6 +24,7 @@ class HubspotCompanyBinding(models.Model):
     _description = "HubSpot Company Binding"
     _hubspot_object_type = "companies"
     _hubspot_object_label = "Company"
+    _hubspot_objects_label = "Companies"
     _hubspot_type_id = "0-2"
     _hubspot_event_prefix = "company"
     _hubspot_modified_property = "hs_lastmodifieddate"

@@ -12,6 +12,7 @@ class HubspotContactBinding(models.Model):
     _description = "HubSpot Contact Binding"
     _hubspot_object_type = "contacts"
     _hubspot_object_label = "Contact"
+    _hubspot_objects_label = "Contacts"
     _hubspot_type_id = "0-1"
     _hubspot_event_prefix = "contact"
     _hubspot_modified_property = "lastmodifieddate"

@@ -12,6 +12,7 @@ class HubspotDealBinding(models.Model):
     _description = "HubSpot Deal Binding"
     _hubspot_object_type = "deals"
     _hubspot_object_label = "Deal"
+    _hubspot_objects_label = "Deals"
     _hubspot_type_id = "0-3"
     _hubspot_event_prefix = "deal"
     _hubspot_modified_property = "hs_lastmodifieddate"
@@ -80,11 +81,20 @@ class HubspotDealBinding(models.Model):
 
     @api.model
     def _hubspot_report_left_out(self, payload, company, reason):
-        """Every deal left out is listed with its reason; a pipeline change retries it."""
+        """Deals left out are listed with their reason, one row per pipeline with the
+        number of deals it holds back; a pipeline change reads them again."""
         pipeline_id = payload["properties"].get("pipeline")
         pipeline = self._hubspot_stages()._pipeline_names(company).get(pipeline_id, pipeline_id)
+        record = (
+            self.env["hubspot.pipeline"]
+            .sudo()
+            .with_context(active_test=False)
+            .search([("company_id", "=", company.id), ("hubspot_id", "=", pipeline_id)])
+            if pipeline_id
+            else self.env["hubspot.pipeline"]
+        )
         messages = {
-            "no_pipeline": self.env._("The deal has no pipeline in HubSpot."),
+            "no_pipeline": self.env._("These deals have no pipeline in HubSpot."),
             "unknown_pipeline": self.env._(
                 "Pipeline %(pipeline)s is not known in Odoo: fetch the HubSpot pipelines "
                 "in the settings.",
@@ -96,7 +106,18 @@ class HubspotDealBinding(models.Model):
                 pipeline=pipeline,
             ),
         }
-        self._hubspot_report_review(company, payload, reason, messages[reason])
+        self.env["hubspot.sync.issue"]._report_held(
+            company,
+            self._hubspot_object_type,
+            f"pipeline:{pipeline_id or ''}",
+            payload["id"],
+            reason,
+            messages[reason],
+            name=self.env._("Deals without pipeline")
+            if reason == "no_pipeline"
+            else self.env._("Pipeline %(pipeline)s", pipeline=pipeline),
+            pipeline_id=record.id,
+        )
 
     @api.model
     def _hubspot_create_defaults(self, payload, company):

@@ -33,6 +33,21 @@ class HubspotDealStage(models.AbstractModel):
         )
 
     @api.model
+    def _teams_with_own_stages(self):
+        """Sales teams whose stages follow a HubSpot pipeline (automatic mode)."""
+        return (
+            self.env["hubspot.pipeline"]
+            .sudo()
+            .search(
+                [
+                    ("team_id", "!=", False),
+                    ("company_id.hubspot_stage_mapping_mode", "=", "automatic"),
+                ]
+            )
+            .team_id
+        )
+
+    @api.model
     def _pipeline_names(self, company):
         """Names of all the company's known pipelines, by HubSpot id."""
         pipeline_model = self.env["hubspot.pipeline"].sudo().with_context(active_test=False)

@@ -175,6 +175,8 @@ class HubspotBindingImport(models.AbstractModel):
             kind,
             message,
             name=self._hubspot_payload_label(payload),
+            # What the HubSpot side holds, next to the candidates (contacts have one).
+            email=payload["properties"].get("email") or False,
             candidate_partner_ids=[Command.set(candidates.ids)]
             if candidates is not None and candidates._name == "res.partner"
             else False,
@@ -288,7 +290,7 @@ class HubspotBindingImport(models.AbstractModel):
             )
         if result["differences"]:
             self._hubspot_report_differences(company, payload, result["differences"])
-        else:
+        elif self.sync_state != "failing":  # a failure stays listed
             self.env["hubspot.sync.issue"]._solve(
                 company, self._hubspot_object_type, [self.hubspot_id]
             )

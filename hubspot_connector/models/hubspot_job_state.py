@@ -4,6 +4,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 from odoo import api, fields, models
+from odoo.tools import format_datetime
 
 from odoo.addons.base.models.ir_cron import _intervalTypes
 
@@ -13,6 +14,16 @@ JOBS = [
     ("pull", "Read HubSpot changes"),
     ("push", "Send Odoo changes"),
 ]
+# What a run's steps and counts mean, as people say it (a step that says nothing more
+# than its job has no label).
+RUN_STEP_LABELS = {
+    "pulled": "",
+    "archived_scan": "archived in HubSpot:",
+    "fetched": "read again:",
+    "pushed": "sent:",
+    "archived": "archived in HubSpot:",
+}
+RUN_COUNT_LABELS = {"review": "to review", "failed": "failing"}
 # First key of the session advisory locks taken on job states.
 LOCK_CLASS = zlib.crc32(b"hubspot_connector.job_state") & 0x7FFFFFFF
 
@@ -151,15 +162,28 @@ class HubspotJobState(models.Model):
         )
 
     def _status_line(self):
-        """The last run, in words, for the settings page."""
+        """The last run, in words, for the settings page: the object type and job as
+        people name them, the time in the user's time zone, and what each step did."""
         self.ensure_one()
         steps = []
         for step, stats in (self.last_summary or {}).items():
-            counts = ", ".join(f"{count} {what}" for what, count in stats.items() if count)
-            steps.append(f"{step} {counts or '-'}")
+            counts = ", ".join(
+                f"{count:,} {RUN_COUNT_LABELS.get(what, what.replace('_', ' '))}"
+                for what, count in (stats or {}).items()
+                if count
+            )
+            if counts:
+                label = RUN_STEP_LABELS.get(step, step.replace("_", " "))
+                steps.append(f"{label} {counts}" if label else counts)
         if self.last_error:
             steps.append(self.env._("stopped: %(error)s", error=self.last_error))
-        return (
-            f"{self.object_type.title()}: {dict(JOBS)[self.job]} "
-            f"({fields.Datetime.to_string(self.last_run_at)} UTC): {'; '.join(steps) or '-'}"
+        binding_model = self.env["hubspot.binding"]._hubspot_types().get(self.object_type)
+        return self.env._(
+            "%(objects)s: %(job)s (%(when)s): %(did)s",
+            objects=(binding_model._hubspot_objects_label or binding_model._hubspot_object_label)
+            if binding_model is not None
+            else self.object_type,
+            job=dict(self._fields["job"]._description_selection(self.env))[self.job],
+            when=format_datetime(self.env, self.last_run_at, dt_format="medium"),
+            did="; ".join(steps) or self.env._("nothing to do"),
         )

@@ -38,11 +38,14 @@ class HubspotPipeline(models.Model):
         ),
     ]
 
-    @api.depends("stage_mapping_ids.stage_id")
+    # Closed lost needs no stage: its deals become lost opportunities.
+    @api.depends("stage_mapping_ids.stage_id", "stage_mapping_ids.is_lost")
     def _compute_unmapped_stage_count(self):
         for pipeline in self:
             pipeline.unmapped_stage_count = len(
-                pipeline.stage_mapping_ids.filtered(lambda mapping: not mapping.stage_id)
+                pipeline.stage_mapping_ids.filtered(
+                    lambda mapping: not mapping.stage_id and not mapping.is_lost
+                )
             )
 
     def write(self, vals):

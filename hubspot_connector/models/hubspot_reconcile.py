@@ -1,3 +1,5 @@
+from contextlib import suppress
+
 from odoo import api, models
 from odoo.tools import html2plaintext, is_html_empty, plaintext2html
 
@@ -328,11 +330,10 @@ class HubspotBindingReconcile(models.AbstractModel):
             if self._hubspot_mapping_applies(mapping):
                 applying.append(mapping)
             elif payload is not None:
-                remote = payload["properties"]
-                try:
-                    snapshot.update(self._hubspot_normalize(mapping, remote, payload))
-                except HubspotValueError:
-                    pass  # a value neither side takes is no agreed one either
+                # A value neither side takes is no agreed one either.
+                with suppress(HubspotValueError):
+                    remote = self._hubspot_normalize(mapping, payload["properties"], payload)
+                    snapshot.update(remote)
         return applying
 
     def _reconcile(self, payload):

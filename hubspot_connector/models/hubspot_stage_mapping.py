@@ -20,11 +20,30 @@ class HubspotStageMapping(models.Model):
     hubspot_stage_id = fields.Char(string="HubSpot Stage ID", required=True, readonly=True)
     name = fields.Char(string="HubSpot Stage", required=True, readonly=True)
     sequence = fields.Integer(readonly=True)
-    probability = fields.Float(readonly=True, help="HubSpot's win probability, 0 to 100.")
+    probability = fields.Float(
+        string="Probability (%)",
+        readonly=True,
+        aggregator=None,
+        help="HubSpot's win probability, 0 to 100.",
+    )
     is_closed = fields.Boolean(readonly=True)
     is_won = fields.Boolean(readonly=True)
     is_lost = fields.Boolean(compute="_compute_is_lost", store=True)
     stage_id = fields.Many2one("crm.stage", string="Odoo Stage", ondelete="set null")
+    team_id = fields.Many2one(related="pipeline_id.team_id", string="Sales Team")
+    state = fields.Selection(
+        [
+            ("mapped", "Mapped"),
+            ("lost", "Lost in Odoo"),
+            ("unmapped", "Not mapped"),
+            ("no_team", "Pipeline without sales team"),
+        ],
+        compute="_compute_state",
+        help="Mapped: its deals get the Odoo stage. Lost in Odoo: its deals become lost "
+        "opportunities (archived with a reason), no stage needed. Not mapped: its deals wait "
+        "until a sales manager chooses an Odoo stage. Pipeline without sales team: the "
+        "pipeline's deals stay out of Odoo until the pipeline gets a sales team.",
+    )
 
     _sql_constraints = [
         (
@@ -38,6 +57,16 @@ class HubspotStageMapping(models.Model):
     def _compute_is_lost(self):
         for mapping in self:
             mapping.is_lost = mapping.is_closed and not mapping.is_won
+
+    @api.depends("is_lost", "stage_id", "pipeline_id.team_id")
+    def _compute_state(self):
+        for mapping in self:
+            if not mapping.pipeline_id.team_id:
+                mapping.state = "no_team"
+            elif mapping.is_lost:
+                mapping.state = "lost"
+            else:
+                mapping.state = "mapped" if mapping.stage_id else "unmapped"
 
     def write(self, vals):
         result = super().write(vals)

@@ -30,7 +30,10 @@ class HubspotSyncJournal(models.Model):
     res_id = fields.Integer(string="Odoo Record ID", readonly=True, index=True)
     record_name = fields.Char(readonly=True)
     hubspot_id = fields.Char(string="HubSpot ID", readonly=True, index=True)
-    field_name = fields.Char(readonly=True)
+    field_name = fields.Char(
+        string="Technical Field", readonly=True, help="Odoo's field, or HubSpot's property."
+    )
+    field_label = fields.Char(string="Field", compute="_compute_field_label")
     old_value = fields.Text(readonly=True)
     new_value = fields.Text(readonly=True)
     old_value_raw = fields.Json(readonly=True, help="Old value as the ORM writes it.")
@@ -42,6 +45,32 @@ class HubspotSyncJournal(models.Model):
     def _compute_can_restore(self):
         for entry in self:
             entry.can_restore = entry.event == "odoo_overwritten" and not entry.restored
+
+    @api.depends("res_model", "field_name")
+    def _compute_field_label(self):
+        """The label users know: the Odoo field's, also for a HubSpot property that a
+        field mapping syncs with an Odoo field."""
+        for entry in self:
+            entry.field_label = entry.field_name and entry._hubspot_field_label()
+
+    def _hubspot_field_label(self):
+        model = self.env.get(self.res_model)
+        if model is None:
+            return self.field_name
+        odoo_field = self.field_name
+        if odoo_field not in model._fields:
+            mappings = self.env["hubspot.field.mapping"].sudo()
+            odoo_field = next(
+                (
+                    spec.odoo_field
+                    for binding in self.env["hubspot.binding"]._hubspot_binding_models(model._name)
+                    for spec in mappings._specs(binding._hubspot_object_type)
+                    if self.field_name in spec.hubspot_properties
+                ),
+                None,
+            )
+        field = model._fields.get(odoo_field)
+        return field._description_string(self.env) if field else self.field_name
 
     @api.model
     def _log(self, event, bindings, **values):

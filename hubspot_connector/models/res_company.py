@@ -2,8 +2,7 @@ import functools
 import logging
 import threading
 import time
-from contextlib import suppress
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import psycopg2
 
@@ -12,6 +11,7 @@ from odoo import api, fields, models, sql_db
 from ..services import HubspotClient
 from ..services.exceptions import (
     HubspotAuthError,
+    HubspotError,
     HubspotNetworkError,
     HubspotNotFound,
     HubspotScopeError,
@@ -151,10 +151,7 @@ class ResCompany(models.Model):
         client.check_connection(types)
         company = self.sudo()
         company.hubspot_verified_api_url = company.hubspot_api_url or DEFAULT_API_URL
-        # Webhook events name their portal. An app that may not read the account's
-        # details leaves the portal id to be entered by hand.
-        with suppress(HubspotNotFound, HubspotScopeError):
-            company.hubspot_portal_id = str(client.get_account_details()["portalId"])
+        self._hubspot_read_portal_id(client)
         if self.hubspot_token_verified:
             return
         company.hubspot_token_verified = True
@@ -175,6 +172,30 @@ class ResCompany(models.Model):
         self._hubspot_reevaluate_waiting()
         return counts
 
+    def _hubspot_read_portal_id(self, client):
+        """Take the portal id from HubSpot's account details: webhook events name their
+        portal, and "Open in HubSpot" links need it. An app that may not read the details
+        leaves the id as a person set it."""
+        try:
+            portal_id = client.get_account_details().get("portalId")
+        except (HubspotNotFound, HubspotScopeError):
+            return
+        if portal_id and str(portal_id) != self.hubspot_portal_id:
+            self.sudo().hubspot_portal_id = str(portal_id)
+
+    def _hubspot_fetch_metadata_message(self):
+        """Fetch what each object type needs and say what came: ``(kind, message)``."""
+        self.ensure_one()
+        try:
+            counts = self._hubspot_fetch_metadata()
+        except HubspotError as error:
+            return "danger", self._hubspot_error_message(error)
+        return "success", self.env._(
+            "Fetched %(pipelines)s pipelines with %(stages)s stages, "
+            "%(statuses)s lead statuses and %(lifecycle)s lifecycle stages.",
+            **counts,
+        )
+
     def _hubspot_reevaluate_waiting(self):
         """Take up records and new HubSpot objects waiting for a change in Odoo."""
         self.ensure_one()
@@ -187,7 +208,7 @@ class ResCompany(models.Model):
                 ("kind", "=", "review"),
                 ("error_kind", "in", ["unmapped_stage", "unknown_stage", "unknown_option"]),
             ]
-        ).action_retry()
+        )._retry()
 
     def _hubspot_error_message(self, error):
         """What an administrator should read for a HubSpot error."""
@@ -264,6 +285,23 @@ class ResCompany(models.Model):
                 budget = SharedBudget(connect, portal)
                 _CLIENTS[key] = HubspotClient(token, api_url, limiters=budget, **options)
             return _CLIENTS[key]
+
+    def _hubspot_daily_usage(self):
+        """``(requests today, daily limit, as of)`` of the portal, from HubSpot's last
+        answer today (UTC, as its budget resets); None before any answer today. The
+        budget is shared by the clients of every process: it counts every job's requests.
+        """
+        self.ensure_one()
+        if not self.sudo().hubspot_access_token:
+            return None
+        try:
+            usage = self._hubspot_client().daily_usage()
+        except HubspotError:
+            return None  # an unverified URL: nothing was sent there
+        if not usage or usage[2].date() != datetime.now(timezone.utc).date():
+            return None
+        limit, remaining, seen_at = usage
+        return limit - remaining, limit, seen_at.replace(tzinfo=None)
 
     def _hubspot_check_url(self):
         """Raise when the API URL is not the one the token was last verified against."""

@@ -1,8 +1,12 @@
+from markupsafe import Markup
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import format_datetime
 
 from ..controllers.main import webhook_url
 from ..services.exceptions import HubspotError, HubspotUnverifiedUrl
+from .hubspot_common import notification
 
 
 class ResConfigSettings(models.TransientModel):
@@ -60,10 +64,14 @@ class ResConfigSettings(models.TransientModel):
         domain="[('company_id', '=', company_id)]",
         help="The HubSpot pipeline whose deals sync with the opportunities of the sales team.",
     )
+    # One inverse for both: the form saves them together, and the pipeline's team must
+    # be decided from both values (an inverse of one alone read the other as empty and
+    # cleared the team at every button of the page).
     hubspot_default_team_id = fields.Many2one(
         "crm.team",
         string="Sales Team",
         compute="_compute_hubspot_default_pipeline_id",
+        inverse="_inverse_hubspot_default_pipeline_id",
         readonly=False,
         domain="[('company_id', 'in', (company_id, False))]",
     )
@@ -81,8 +89,7 @@ class ResConfigSettings(models.TransientModel):
     hubspot_review_count = fields.Integer(compute="_compute_hubspot_health")
     hubspot_failing_count = fields.Integer(compute="_compute_hubspot_health")
     hubspot_queue_count = fields.Integer(compute="_compute_hubspot_health")
-    hubspot_failing_partner_count = fields.Integer(compute="_compute_hubspot_health")
-    hubspot_failing_lead_count = fields.Integer(compute="_compute_hubspot_health")
+    hubspot_overview = fields.Html(compute="_compute_hubspot_health", sanitize=False)
 
     @api.depends("company_id")
     def _compute_hubspot_health(self):
@@ -104,11 +111,40 @@ class ResConfigSettings(models.TransientModel):
             settings.hubspot_queue_count = self.env["hubspot.sync.queue"].search_count(
                 [("company_id", "=", company.id)]
             )
-            failing = [("hubspot_sync_state", "=", "failing")]
-            partners = self.env["res.partner"].with_company(company)
-            leads = self.env["crm.lead"].with_company(company).with_context(active_test=False)
-            settings.hubspot_failing_partner_count = partners.search_count(failing)
-            settings.hubspot_failing_lead_count = leads.search_count(failing)
+            settings.hubspot_overview = settings._hubspot_overview_html()
+
+    def _hubspot_overview_html(self):
+        """Sync Health at a glance: open problems by kind and by object type, and today's
+        HubSpot requests against the portal's daily limit."""
+        company = self.company_id
+        overview = self.env["hubspot.sync.issue"]._hubspot_overview(company)
+        parts = []
+        for title, rows in (
+            (self.env._("By problem"), overview["problem"]),
+            (self.env._("By object"), overview["object_type"]),
+        ):
+            if rows:
+                items = Markup("").join(
+                    Markup("<li>%s: <b>%s</b></li>") % (label, count) for label, count in rows
+                )
+                parts.append(Markup("<div>%s</div><ul class='mb-1'>%s</ul>") % (title, items))
+        if not parts:
+            parts.append(Markup("<div>%s</div>") % self.env._("Nothing needs a person."))
+        usage = company._hubspot_daily_usage()
+        if usage:
+            used, limit, seen_at = usage
+            parts.append(
+                Markup("<div>%s</div>")
+                % self.env._(
+                    "HubSpot requests today: %(used)s of %(limit)s (%(percent)s%%), "
+                    "as of %(time)s.",
+                    used=f"{used:,}",
+                    limit=f"{limit:,}",
+                    percent=round(100 * used / limit, 1) if limit else 0,
+                    time=format_datetime(self.env, seen_at, dt_format="short"),
+                )
+            )
+        return Markup("").join(parts)
 
     @api.depends("company_id")
     def _compute_hubspot_webhook(self):
@@ -171,24 +207,14 @@ class ResConfigSettings(models.TransientModel):
         except HubspotError as error:
             return self._hubspot_notify("danger", company._hubspot_error_message(error))
         return self._hubspot_notify(
-            "success", self.env._("HubSpot access token saved and verified.")
+            "success", self.env._("HubSpot access token saved and verified."), reload=True
         )
 
     def action_hubspot_fetch_options(self):
         """Fetch pipelines, deal stages and lead-status options now."""
         self.ensure_one()
-        try:
-            counts = self.company_id._hubspot_fetch_metadata()
-        except HubspotError as error:
-            return self._hubspot_notify("danger", self.company_id._hubspot_error_message(error))
-        return self._hubspot_notify(
-            "success",
-            self.env._(
-                "Fetched %(pipelines)s pipelines with %(stages)s stages, "
-                "%(statuses)s lead statuses and %(lifecycle)s lifecycle stages.",
-                **counts,
-            ),
-        )
+        kind, message = self.company_id._hubspot_fetch_metadata_message()
+        return self._hubspot_notify(kind, message, reload=kind == "success")
 
     def action_hubspot_sync_contacts_now(self):
         return self._hubspot_sync_now("ir_cron_hubspot_sync_contacts")
@@ -216,14 +242,7 @@ class ResConfigSettings(models.TransientModel):
             "info", self.env._("The job starts within a minute; its result shows under Last Runs.")
         )
 
-    def _hubspot_notify(self, kind, message):
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "title": self.env._("HubSpot"),
-                "message": message,
-                "type": kind,
-                "sticky": kind == "danger",
-            },
-        }
+    def _hubspot_notify(self, kind, message, reload=False):
+        """``reload`` reads the page again once a button changed what it shows (the
+        pipeline's sales team, the portal id), so no field shows stale or empty."""
+        return notification(self.env, message, kind, reload=reload)

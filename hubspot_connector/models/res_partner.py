@@ -41,3 +41,11 @@ class ResPartner(models.Model):
     @api.model
     def _selection_hubspot_lifecycle_stage(self):
         return self.env["hubspot.lifecycle.stage"]._selection()
+
+    def action_hubspot_link_review(self):
+        """Link the HubSpot record of the Sync Health review in the context to this
+        candidate: the one click of a review."""
+        self.ensure_one()
+        issue = self.env["hubspot.sync.issue"].browse(self.env.context.get("hubspot_issue_id"))
+        issue.link_partner_id = self
+        return issue.action_link_partner()

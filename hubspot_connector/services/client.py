@@ -187,6 +187,10 @@ class HubspotClient:
             remaining=_header_number(headers, "X-HubSpot-RateLimit-Remaining"),
             interval=_seconds(_header_number(headers, "X-HubSpot-RateLimit-Interval-Milliseconds")),
         )
+        self._rate.observe_daily(
+            limit=_header_number(headers, "X-HubSpot-RateLimit-Daily"),
+            remaining=_header_number(headers, "X-HubSpot-RateLimit-Daily-Remaining"),
+        )
         return response
 
     def _judge(self, response, path, replay_safe):
@@ -237,6 +241,10 @@ class HubspotClient:
         return text.replace(self._token, "[token]")
 
     # ------------------------------------------------------------------ connection
+
+    def daily_usage(self):
+        """``(daily limit, remaining, as of (UTC))`` as HubSpot's answers last said, or None."""
+        return self._rate.daily_usage()
 
     def check_connection(self, object_types):
         """Prove that the token works: read one record of each type and one owner.

@@ -10,6 +10,7 @@ import threading
 import time
 from collections import deque
 from contextlib import contextmanager
+from datetime import datetime, timezone
 
 
 def local_limiter(scope, limit, interval):
@@ -37,6 +38,7 @@ class RateLimiter:
         self.interval = float(interval)
         #: requests let through so far by this object
         self.admitted = 0
+        self._daily = None
 
     def __repr__(self):
         return f"{type(self).__name__}(limit={self.limit}, interval={self.interval})"
@@ -66,6 +68,18 @@ class RateLimiter:
         app), the difference is booked as requests made now.
         """
         raise NotImplementedError
+
+    def observe_daily(self, limit=None, remaining=None):
+        """Keep HubSpot's daily budget as its headers last said, for people to see; the
+        daily limit itself is HubSpot's to enforce. True when the headers said it."""
+        if limit is None or remaining is None:
+            return False
+        self._daily = (int(limit), max(int(remaining), 0), datetime.now(timezone.utc))
+        return True
+
+    def daily_usage(self):
+        """``(daily limit, remaining, when HubSpot said so (UTC))``, or None if it never did."""
+        return self._daily
 
     def _adopt(self, limit, interval):
         """Take ``limit`` and ``interval`` (seconds) from the headers when they are stricter:

@@ -13,6 +13,7 @@ Plain DB-API: the caller passes a function that opens a connection (psycopg2's `
 import hashlib
 import threading
 import time
+from datetime import timezone
 
 from .pacing import RateLimiter
 
@@ -24,7 +25,10 @@ CREATE TABLE IF NOT EXISTS {TABLE} (
     name varchar NOT NULL UNIQUE,
     stamps float8[] DEFAULT '{{}}',
     leases float8[] DEFAULT '{{}}'
-)
+);
+ALTER TABLE {TABLE} ADD COLUMN IF NOT EXISTS daily_limit integer,
+                    ADD COLUMN IF NOT EXISTS daily_remaining integer,
+                    ADD COLUMN IF NOT EXISTS daily_seen_at timestamp
 """
 # Times are epoch seconds from clock_timestamp(), the time the row is judged: now() would be
 # when the transaction began. Each statement locks the row first (FOR UPDATE returns its
@@ -81,6 +85,14 @@ UPDATE {TABLE} budget
   FROM missing
  WHERE budget.id = missing.id AND missing.n > 0
 """
+# HubSpot's daily budget as its last answer said, for the sync's overview (UTC times).
+_DAILY = f"""
+UPDATE {TABLE}
+   SET daily_limit = %(limit)s, daily_remaining = %(remaining)s,
+       daily_seen_at = clock_timestamp() at time zone 'UTC'
+ WHERE name = %(name)s
+"""
+_READ_DAILY = f"SELECT daily_limit, daily_remaining, daily_seen_at FROM {TABLE} WHERE name = %s"
 _ADD_ROW = f"INSERT INTO {TABLE} (name) VALUES (%(name)s) ON CONFLICT (name) DO NOTHING"
 
 
@@ -181,6 +193,24 @@ class SharedWindowLimiter(RateLimiter):
 
     def release(self):
         self._budget.execute(_RELEASE, {"name": self.name, "lease": self._local.admitted_at})
+
+    def observe_daily(self, limit=None, remaining=None):
+        observed = super().observe_daily(limit, remaining)
+        if observed:
+            # Every process's jobs, in the overview of any: the portal's row says it.
+            limit, remaining, _at = self._daily
+            self._budget.execute(
+                _DAILY, {"name": self.name, "limit": limit, "remaining": remaining}
+            )
+        return observed
+
+    def daily_usage(self):
+        # What any process last heard from HubSpot, not only this one.
+        row = self._budget.execute(_READ_DAILY, (self.name,))
+        if not row or row[0] is None:
+            return None
+        limit, remaining, seen_at = row
+        return limit, remaining, seen_at.replace(tzinfo=timezone.utc)
 
     def observe(self, limit=None, remaining=None, interval=None):
         self._adopt(limit, interval)

@@ -190,3 +190,22 @@ def test_clients_sharing_a_budget_meet_no_429(start_sandbox, budgets):
     hammer(shared, 10)
     assert sandbox.stats()["by_status"] == {"200": 40}
     assert sum(client.requests_made for client in shared) == 40
+
+
+def test_the_daily_budget_hubspot_reports_is_seen_by_every_process(start_sandbox, budgets):
+    sandbox = start_sandbox(daily_limit=1000)
+    one_process = make_client(sandbox, limiters=budgets())
+    assert one_process.daily_usage() is None  # nothing said yet
+    list(one_process.iter_objects("contacts", []))
+    list(one_process.iter_objects("deals", []))
+    other_process = make_client(sandbox, limiters=budgets())
+    limit, remaining, seen_at = other_process.daily_usage()
+    assert (limit, remaining) == (1000, 998)
+    assert seen_at.tzinfo is not None
+
+
+def test_a_client_pacing_alone_keeps_the_daily_budget_too(start_sandbox):
+    client = make_client(start_sandbox(daily_limit=1000))
+    list(client.iter_objects("contacts", []))
+    limit, remaining, _seen_at = client.daily_usage()
+    assert limit - remaining == 1

@@ -118,6 +118,12 @@ class HubspotCase(TransactionCase):
             .search([("hubspot_id", "=", contact["id"])])
         )
 
+    def partners_sharing_an_email(self, email="same@example.com"):
+        """Partners "Same 0" and "Same 1" share an e-mail: its HubSpot contact needs a person."""
+        return self.env["res.partner"].create(
+            [{"name": f"Same {n}", "email": email} for n in range(2)]
+        )
+
     def tagged_partner(self, **vals):
         return self.env["res.partner"].create(dict(vals, category_id=[(4, self.category.id)]))
 

@@ -2,6 +2,8 @@
 
 from .common import HubspotCase
 
+STAGES = [{"label": "Talk", "metadata": {"probability": "0.5", "isClosed": "false"}}]
+
 
 class DealCase(HubspotCase):
     @classmethod
@@ -24,6 +26,15 @@ class DealCase(HubspotCase):
         self.owner = self.sandbox.store.add_owner("sam@example.com", "Sam", "Seller")
         self.fetch_metadata()
         self.pipeline = self.env["hubspot.pipeline"].search([("hubspot_id", "=", "default")])
+
+    def deals_without_team(self, *names):
+        """HubSpot deals of a new pipeline "Partner pipeline" that no sales team syncs."""
+        pipeline = self.sandbox.store.add_pipeline("Partner pipeline", STAGES)
+        self.fetch_metadata()
+        stage = pipeline["stages"][0]["id"]
+        return [
+            self.hs_deal(dealname=name, pipeline=pipeline["id"], dealstage=stage) for name in names
+        ]
 
     def odoo_stage(self, hubspot_stage_id):
         return self.pipeline.stage_mapping_ids.filtered(
@@ -67,7 +78,7 @@ class TestStageMapping(DealCase):
         issue = self.env["hubspot.sync.issue"].search([("hubspot_id", "=", deal["id"])])
         self.assertEqual(issue.error_kind, "unmapped_stage")
         self.assertEqual(issue.kind, "review")  # waits for a person, is not failing
-        self.assertEqual(self.pipeline.unmapped_stage_count, 7)
+        self.assertEqual(self.pipeline.unmapped_stage_count, 6)  # closed lost needs no stage
         self.assertFalse(self.env["hubspot.sync.queue"].search([]))  # no timed re-read
 
         custom_stage = self.env["crm.stage"].create({"name": "Our qualified"})

@@ -8,45 +8,62 @@ from odoo.tools import mute_logger
 from hubspot_sandbox import SandboxServer
 
 from .common import HubspotCase
-from .test_deals import DealCase
-
-STAGES = [{"label": "Talk", "metadata": {"probability": "0.5", "isClosed": "false"}}]
+from .test_deals import STAGES, DealCase
 
 
 class TestLeftOutDeals(DealCase):
-    def issue_of(self, deal_id):
-        return self.env["hubspot.sync.issue"].search([("hubspot_id", "=", deal_id)])
+    def issue_of(self, pipeline_id):
+        """The one row of the deals a pipeline holds back."""
+        return self.env["hubspot.sync.issue"].search(
+            [("group_key", "=", f"pipeline:{pipeline_id}")]
+        )
 
     def test_left_out_deals_are_listed_with_reason_and_imported_after_the_fix(self):
         without_team = self.sandbox.store.add_pipeline("Partner pipeline", STAGES)
         self.fetch_metadata()
         unknown = self.sandbox.store.add_pipeline("Newer pipeline", STAGES)
-        deal_a = self.hs_deal(
-            dealname="A", pipeline=without_team["id"], dealstage=without_team["stages"][0]["id"]
-        )
+        deals_a = [
+            self.hs_deal(
+                dealname=name,
+                pipeline=without_team["id"],
+                dealstage=without_team["stages"][0]["id"],
+            )
+            for name in ("A", "A2")
+        ]
         deal_b = self.hs_deal(
             dealname="B", pipeline=unknown["id"], dealstage=unknown["stages"][0]["id"]
         )
         self.pull_deals()
-        self.assertFalse(self.lead_of(deal_a) | self.lead_of(deal_b))
-        self.assertIn("2 excluded", self.company._hubspot_status_lines())
-        issue_a, issue_b = self.issue_of(deal_a["id"]), self.issue_of(deal_b["id"])
+        self.assertFalse(self.lead_of(deals_a[0]) | self.lead_of(deal_b))
+        self.assertIn("3 excluded", self.company._hubspot_status_lines())
+        # One problem, one row: the pipeline, with the deals it holds back.
+        issue_a, issue_b = self.issue_of(without_team["id"]), self.issue_of(unknown["id"])
         self.assertEqual((issue_a.error_kind, issue_a.state), ("pipeline_without_team", "open"))
+        self.assertEqual(issue_a.problem, "pipeline_without_team")
+        self.assertEqual(issue_a.held_count, 2)
+        self.assertEqual(issue_a.name, "Pipeline Partner pipeline")
+        self.assertEqual(issue_a.pipeline_id.hubspot_id, without_team["id"])
         self.assertIn("Partner pipeline syncs with no sales team", issue_a.message)
-        self.assertEqual(issue_b.error_kind, "unknown_pipeline")
-        self.assertEqual(issue_b.name, "B")
+        self.assertIn("choose the sales team", issue_a.what_to_do)
+        opened = issue_a.action_open_pipeline()
+        self.assertEqual(
+            (opened["res_model"], opened["res_id"]), ("hubspot.pipeline", issue_a.pipeline_id.id)
+        )
+        self.assertEqual((issue_b.error_kind, issue_b.held_count), ("unknown_pipeline", 1))
+        self.assertEqual(issue_b.problem, "unknown_pipeline")
 
         # Fetched, the unknown pipeline is known, still without a team: listed again.
-        self.fetch_metadata()
+        issue_b.action_fetch_from_hubspot()
         self.env["hubspot.sync.queue"].search([]).write({"next_attempt": fields.Datetime.now()})
         self.process_queue()
         self.assertEqual((issue_b.error_kind, issue_b.state), ("pipeline_without_team", "open"))
+        self.assertEqual(issue_b.held_count, 1)
 
         pipeline = self.env["hubspot.pipeline"].search([("hubspot_id", "=", without_team["id"])])
         pipeline.with_user(self.manager).team_id = self.env["crm.team"].create({"name": "Partners"})
         self.env["hubspot.sync.queue"].search([]).write({"next_attempt": fields.Datetime.now()})
         self.process_queue()
-        self.assertEqual(self.lead_of(deal_a).name, "A")
+        self.assertEqual([self.lead_of(d).name for d in deals_a], ["A", "A2"])
         self.assertEqual(issue_a.state, "done")
         self.assertFalse(self.lead_of(deal_b))
 
@@ -58,8 +75,9 @@ class TestLeftOutDeals(DealCase):
         }
         stats = self.env["hubspot.deal.binding"]._import_page([payload], self.company)
         self.assertEqual(stats["excluded"], 1)
-        issue = self.issue_of("4242")
-        self.assertEqual((issue.error_kind, issue.name), ("no_pipeline", "Nowhere"))
+        issue = self.issue_of("")
+        self.assertEqual((issue.error_kind, issue.name), ("no_pipeline", "Deals without pipeline"))
+        self.assertEqual(issue.held_hubspot_ids, ["4242"])
 
 
 class TestTokenGoesOnlyWhereVerified(HubspotCase):
