@@ -85,7 +85,9 @@ class HubspotSyncQueue(models.Model):
             for res_id, hubspot_id in targets
         )
         # A failed entry is given a new chance by a new change; a pending one keeps
-        # its place and its back-off.
+        # its place and its back-off. An entry a concurrent transaction just wrote makes
+        # this one fail to serialize: Odoo runs the request or job again (and logs that),
+        # so the statement's own error log would only be noise.
         self.env.cr.execute(
             SQL(
                 """
@@ -99,7 +101,8 @@ class HubspotSyncQueue(models.Model):
                         WHERE hubspot_sync_queue.state = 'failed'
                 """,
                 rows,
-            )
+            ),
+            log_exceptions=False,
         )
         self.invalidate_model()
 

@@ -23,7 +23,12 @@ KINDS = [
 
 
 class HubspotWebhookStat(models.Model):
-    """How many webhook events and requests came, by kind and company, and when last."""
+    """How many webhook events and requests came, by kind and company, and when.
+
+    Append-only: HubSpot posts several requests at once, and a counter row that each of
+    them updated would make them wait for, and fail on, each other. Each write adds rows;
+    the daily clean-up sums the older ones into one per company and kind.
+    """
 
     _name = "hubspot.webhook.stat"
     _description = "HubSpot Webhook Counter"
@@ -33,14 +38,6 @@ class HubspotWebhookStat(models.Model):
     kind = fields.Selection(KINDS, required=True, readonly=True)
     count = fields.Integer(readonly=True)
     last_at = fields.Datetime(string="Last Counted", readonly=True)
-
-    def init(self):
-        self.env.cr.execute(
-            """
-            CREATE UNIQUE INDEX IF NOT EXISTS hubspot_webhook_stat_uniq
-                ON hubspot_webhook_stat (COALESCE(company_id, 0), kind)
-            """
-        )
 
     @api.model
     def _hubspot_count(self, counts, write_now=False):
@@ -59,35 +56,53 @@ class HubspotWebhookStat(models.Model):
                 return
             pending = +_PENDING.pop(dbname)  # without the kinds counted zero times
             _FLUSHED_AT[dbname] = time.monotonic()
-        if not pending:
-            return
-        now = fields.Datetime.now()
+        if pending:
+            self._hubspot_insert(pending, fields.Datetime.now())
+
+    @api.model
+    def _hubspot_insert(self, counts, at):
         rows = SQL(", ").join(
-            SQL("(%s, %s, %s, %s)", company_id or None, kind, number, now)
-            for (company_id, kind), number in sorted(pending.items())
+            SQL("(%s, %s, %s, %s)", company_id or None, kind, number, at)
+            for (company_id, kind), number in sorted(counts.items())
         )
         self.env.cr.execute(
             SQL(
-                """
-                INSERT INTO hubspot_webhook_stat (company_id, kind, count, last_at)
-                VALUES %s
-                ON CONFLICT (COALESCE(company_id, 0), kind)
-                DO UPDATE SET count = hubspot_webhook_stat.count + EXCLUDED.count,
-                              last_at = EXCLUDED.last_at
-                """,
+                "INSERT INTO hubspot_webhook_stat (company_id, kind, count, last_at) VALUES %s",
                 rows,
             )
         )
         self.invalidate_model()
 
+    @api.autovacuum
+    def _gc_sum_old_counts(self):
+        """One row per company and kind for what is older than a day."""
+        self.env.cr.execute(
+            """
+            DELETE FROM hubspot_webhook_stat
+             WHERE last_at < (now() at time zone 'UTC') - interval '1 day'
+         RETURNING COALESCE(company_id, 0), kind, count, last_at
+            """
+        )
+        counts, last = Counter(), {}
+        for company_id, kind, count, last_at in self.env.cr.fetchall():
+            counts[company_id, kind] += count
+            last[company_id, kind] = max(last.get((company_id, kind), last_at), last_at)
+        for key, count in counts.items():
+            self._hubspot_insert({key: count}, last[key])
+
     @api.model
     def _hubspot_last_at(self, company, kind):
-        return self.sudo().search([("company_id", "=", company.id), ("kind", "=", kind)]).last_at
+        stat = self.sudo().search(
+            [("company_id", "=", company.id), ("kind", "=", kind)], order="last_at desc", limit=1
+        )
+        return stat.last_at
 
     @api.model
     def _hubspot_totals(self, company):
         """``{kind: count}`` of ``company`` and of no company (refusals are nobody's)."""
         totals = dict.fromkeys(dict(KINDS), 0)
-        for stat in self.sudo().search([("company_id", "in", [company.id, False])]):
-            totals[stat.kind] += stat.count
+        for kind, count in self.sudo()._read_group(
+            [("company_id", "in", [company.id, False])], ["kind"], ["count:sum"]
+        ):
+            totals[kind] += count
         return totals
