@@ -1,6 +1,6 @@
 """The main job of the demo: a first sync of a fresh Odoo database with the sandbox.
 
-Usage: python3 bin/demo_sync.py ODOO_CONF DATABASE SANDBOX_URL SEED_FILE
+Usage: python3 bin/demo_sync.py ODOO_CONF DATABASE SANDBOX_URL SEED_FILE [WEBHOOK_SECRET]
 Sets the company up as an administrator would (token, API URL), adds the Odoo-side
 data a real company has (users, partners that already exist, some twice, new tagged
 partners and opportunities), runs the three scheduled jobs and prints what happened.
@@ -178,14 +178,20 @@ def needs_a_person(issues):
     return lines
 
 
-def main(conf, database, sandbox_url, seed_file):
+def main(conf, database, sandbox_url, seed_file, webhook_secret=None):
     with open(seed_file, encoding="utf-8") as handle:
         seed = json.load(handle)
     odoo.tools.config.parse_config(["-c", conf, "-d", database, "--log-level=warn"])
     with Registry(database).cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
         company = env.company
-        company.write({"hubspot_access_token": "demo-token", "hubspot_api_url": sandbox_url})
+        company.write(
+            {
+                "hubspot_access_token": "demo-token",
+                "hubspot_api_url": sandbox_url,
+                "hubspot_webhook_secret": webhook_secret or False,
+            }
+        )
         company._hubspot_verify_and_start()  # what saving the settings does
         prepare_odoo_side(env, seed)
         cr.commit()
@@ -197,4 +203,4 @@ def main(conf, database, sandbox_url, seed_file):
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:5])
+    main(*sys.argv[1:6])
