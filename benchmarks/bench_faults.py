@@ -362,15 +362,19 @@ class Checks:
         self.check(label, not items, f"{len(items)}, e.g. {items[:5]}" if items else "")
 
 
+def check_count(checks, plural, found, seed_count, new_count):
+    print(f"\n== {plural}: {found} in HubSpot")
+    checks.check(
+        f"HubSpot {plural} = seeded + new in Odoo",
+        found == seed_count + new_count,
+        f"{found} vs {seed_count} + {new_count}",
+    )
+
+
 def check_companies(checks, env, companies, seed_count, new_count):
     Partner = env["res.partner"].with_context(active_test=False)
     by_id = {c["id"]: c["properties"] for c in companies}
-    print(f"\n== companies: {len(companies)} in HubSpot")
-    checks.check(
-        "HubSpot companies = seeded + new in Odoo",
-        len(companies) == seed_count + new_count,
-        f"{len(companies)} vs {seed_count} + {new_count}",
-    )
+    check_count(checks, "companies", len(companies), seed_count, new_count)
     checks.examples(
         "duplicates in HubSpot by odoo_company_id",
         duplicates(p.get("odoo_company_id") for p in by_id.values()).items(),
@@ -420,12 +424,7 @@ def check_contacts(checks, env, contacts, seed_count, new_count):
     Partner = env["res.partner"].with_context(active_test=False)
     tag = env.ref("hubspot_connector.partner_category_hubspot")
     by_id = {c["id"]: c["properties"] for c in contacts}
-    print(f"\n== contacts: {len(contacts)} in HubSpot")
-    checks.check(
-        "HubSpot contacts = seeded + new in Odoo",
-        len(contacts) == seed_count + new_count,
-        f"{len(contacts)} vs {seed_count} + {new_count}",
-    )
+    check_count(checks, "contacts", len(contacts), seed_count, new_count)
     checks.examples(
         "duplicates in HubSpot by e-mail",
         duplicates((p.get("email") or "").lower() for p in by_id.values()).items(),
