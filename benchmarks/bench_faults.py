@@ -327,7 +327,7 @@ def hubspot_records(sandbox):
         client.iter_objects(
             "deals",
             ["dealname", "closedate", "pipeline", "odoo_opportunity_id"],
-            associations=["contacts"],
+            associations=["contacts", "companies"],
         )
     )
     return companies, contacts, deals
@@ -420,6 +420,12 @@ def check_parents(checks, env, contacts):
     checks.examples("contacts whose HubSpot primary company is not their parent", wrong)
 
 
+def shows_company_address(partner):
+    """A person showing its company's city, as Odoo copies a company's address."""
+    parent = partner.parent_id
+    return bool(parent) and parent.city and partner.city == parent.city
+
+
 def check_contacts(checks, env, contacts, seed_count, new_count):
     Partner = env["res.partner"].with_context(active_test=False)
     tag = env.ref("hubspot_connector.partner_category_hubspot")
@@ -456,6 +462,8 @@ def check_contacts(checks, env, contacts, seed_count, new_count):
     for partner in partners.filtered(lambda p: p.hubspot_id in by_id):
         hs = by_id[partner.hubspot_id]
         for field, prop in (("email", "email"), ("function", "jobtitle"), ("city", "city")):
+            if field == "city" and shows_company_address(partner):
+                continue  # HubSpot keeps the contact's own; Odoo shows the company's
             odoo_value = (partner[field] or "").strip()
             hs_value = (hs.get(prop) or "").strip()
             if field == "email":
@@ -502,8 +510,10 @@ def check_deals(checks, env, deals, seed_deals, new_count):
             ("date_deadline", lead.date_deadline, hubspot_date(props.get("closedate"))),
         )
         disagree += [(lead.hubspot_id, f, o, h) for f, o, h in pairs if (o or None) != (h or None)]
+        # The customer is the deal's contact, or its company when the customer is one.
+        kind = "companies" if lead.partner_id.is_company else "contacts"
         associated = [
-            a["id"] for a in (deal.get("associations") or {}).get("contacts", {}).get("results", [])
+            a["id"] for a in (deal.get("associations") or {}).get(kind, {}).get("results", [])
         ]
         customer = lead.partner_id.hubspot_id
         if customer and customer not in associated or not customer and associated:

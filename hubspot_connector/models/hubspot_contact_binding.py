@@ -51,14 +51,19 @@ class HubspotContactBinding(models.Model):
         """A person is a contact; a company partner is not."""
         return self._hubspot_fits(values)
 
-    def _hubspot_mapping_applies(self, mapping):
-        """A person under a company with an address shows that address, as Odoo has it: the
-        contact's own address in HubSpot is neither overwritten with it nor written over it."""
+    def _hubspot_derived_in_odoo(self, mapping):
+        """An address field of a person that holds its company's value, as Odoo copies it
+        to the people of a company: HubSpot's own address of the contact is not replaced
+        with it, and a person's own address (or HubSpot's) syncs as any value."""
         partner = self.odoo_id
-        if mapping.odoo_field not in partner._address_fields() or partner.type != "contact":
-            return True
         parent = partner.parent_id
-        return not (parent and any(parent[name] for name in partner._address_fields()))
+        address = partner._address_fields()
+        return bool(
+            mapping.odoo_field in address
+            and partner.type == "contact"
+            and any(parent[name] for name in address)  # Odoo copies a company's address
+            and partner[mapping.odoo_field] == parent[mapping.odoo_field]
+        )
 
     @api.model
     def _hubspot_push_scope(self, company, records):

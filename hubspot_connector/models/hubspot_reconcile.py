@@ -1,5 +1,3 @@
-from contextlib import suppress
-
 from odoo import api, models
 from odoo.tools import html2plaintext, is_html_empty, plaintext2html
 
@@ -74,6 +72,10 @@ class HubspotBindingReconcile(models.AbstractModel):
         A value HubSpot should not get (control characters, beyond HubSpot's length,
         an absurd number) is not sent: the field is reported, Odoo's value is kept.
         """
+        if self._hubspot_derived_in_odoo(mapping):
+            # A copy has no say: the value last agreed stands for Odoo's, so HubSpot's own
+            # is neither overwritten with it nor kept from coming in.
+            return {name: (base or {}).get(name) or "" for name in mapping.hubspot_properties}
         self._hubspot_check_number(mapping, self.odoo_id[mapping.odoo_field], "Odoo")
         values = getattr(self, f"_odoo2hubspot_{mapping.converter}")(mapping, base or {})
         read = {}
@@ -312,29 +314,9 @@ class HubspotBindingReconcile(models.AbstractModel):
             for name in mapping.hubspot_properties
         }
 
-    def _hubspot_mapping_applies(self, mapping):
-        """Whether ``mapping`` syncs for this record now (a hook: always, by default)."""
-        return True
-
-    def _hubspot_applying_mappings(self, payload, snapshot):
-        """The mappings that sync for this record now.
-
-        Where Odoo derives a field from another record, neither side's value moves:
-        HubSpot's goes into ``snapshot`` as the one both agree on, should it apply again.
-        """
-        mappings = self._hubspot_mappings()
-        if not self:
-            return mappings
-        applying = []
-        for mapping in mappings:
-            if self._hubspot_mapping_applies(mapping):
-                applying.append(mapping)
-            elif payload is not None:
-                # A value neither side takes is no agreed one either.
-                with suppress(HubspotValueError):
-                    remote = self._hubspot_normalize(mapping, payload["properties"], payload)
-                    snapshot.update(remote)
-        return applying
+    def _hubspot_derived_in_odoo(self, mapping):
+        """Whether Odoo's value of ``mapping`` is only a copy of another record's (a hook)."""
+        return False
 
     def _reconcile(self, payload):
         """Three-way merge of one record (or a new one, when ``self`` is empty).
@@ -364,7 +346,7 @@ class HubspotBindingReconcile(models.AbstractModel):
             "errors": [],
             "notes": [],
         }
-        for mapping in self._hubspot_applying_mappings(payload, snapshot):
+        for mapping in self._hubspot_mappings():
             names = mapping.hubspot_properties
             held = {name: waiting[name] for name in names if name in waiting}
             undecided = base is not None and any(base.get(n, "") is None for n in names)

@@ -214,11 +214,16 @@ class TestCompaniesFromHubspot(CompanyCase):
         self.assertEqual(hs_contact["jobtitle"], "Buyer")
         self.assertEqual((hs_contact["city"], hs_contact["address"]), ("Potsdam", "Privatweg 9"))
         self.assertEqual(self.hs_get("companies", acme["id"])["properties"]["city"], "Hamburg")
-        # HubSpot's own address changes: Odoo keeps the company's, HubSpot keeps the new one.
+        # A new city in HubSpot is the person's own in Odoo; the company's street stays.
         self.sandbox.store.update_object("contacts", contact["id"], {"city": "Werder"})
         self.sync("contacts", "queue")
-        self.assertEqual(partner.city, "Hamburg")
-        self.assertEqual(self.hs_get("contacts", contact["id"])["properties"]["city"], "Werder")
+        self.assertEqual((partner.city, company.city), ("Werder", "Hamburg"))
+        hs_contact = self.hs_get("contacts", contact["id"])["properties"]
+        self.assertEqual((hs_contact["city"], hs_contact["address"]), ("Werder", "Privatweg 9"))
+        # A city of its own given in Odoo reaches HubSpot.
+        partner.city = "Kassel"
+        self.sync("queue")
+        self.assertEqual(self.hs_get("contacts", contact["id"])["properties"]["city"], "Kassel")
 
     def test_a_company_with_500_contacts_gets_them_all_in_few_requests(self):
         acme = self.hs_company(name="Big Co", domain="big.example")
