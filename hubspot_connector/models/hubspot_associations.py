@@ -255,11 +255,21 @@ class HubspotBindingAssociations(models.AbstractModel):
 
     @api.model
     def _hubspot_after_run(self, company):
-        """Take up targets linked by a concurrent run while this one left records waiting.
+        """Take up targets linked while records waited for them, once this run committed.
 
         The link's own event fires in a transaction that cannot see records marked
-        waiting by a run still open, so each run looks again once committed.
+        waiting by a run still open: a run of this type looks again for its records'
+        targets, and a run of a target type for the records of the types pointing to it.
         """
+        for source in self._hubspot_types().values():
+            specs = source._hubspot_association_specs().values()
+            if source._name == self._name or any(
+                spec.to_type == self._hubspot_object_type for spec in specs
+            ):
+                source._hubspot_take_up_linked_targets(company)
+
+    @api.model
+    def _hubspot_take_up_linked_targets(self, company):
         specs = self._hubspot_association_specs()
         if not specs:
             return

@@ -1,5 +1,7 @@
 """HubSpot companies <-> company partners, and their associations, through Odoo's cron runner."""
 
+from unittest.mock import patch
+
 from .test_scheduler import CRONS, SchedulerCase
 
 CRONS.setdefault("companies", "ir_cron_hubspot_sync_companies")
@@ -311,6 +313,30 @@ class TestCompaniesFromOdoo(CompanyCase):
             self.assertEqual(self.primary_company(partner.hubspot_id), int(company.hubspot_id))
         hs_company = self.hs_get("companies", company.hubspot_id)
         self.assertEqual(hs_company["properties"]["address"], "Batchstraße 1")
+
+    def test_a_company_linked_by_another_run_is_taken_up_by_the_contact_waiting(self):
+        company = self.env["res.partner"].create({"name": "Late Co", "is_company": True})
+        person = self.tagged_partner(name="Wait Person", email="wait@late.example")
+        self.sync("queue")
+        person.parent_id = company  # the contact is sent without it; the company is queued
+        self.env["hubspot.contact.binding"]._hubspot_push_queued(
+            self.company, self.company._hubspot_client(), self.company._hubspot_deadline()
+        )
+        self.assertIsNone(self.primary_company(person.hubspot_id))
+        # The company is linked by a run that cannot see the contact waiting (concurrent).
+        company_binding = type(self.env["hubspot.company.binding"])
+        with patch.object(company_binding, "_hubspot_after_link", lambda bindings: None):
+            self.env["hubspot.company.binding"]._hubspot_push_queued(
+                self.company, self.company._hubspot_client(), self.company._hubspot_deadline()
+            )
+        self.assertTrue(company.hubspot_id)
+        queue = self.env["hubspot.sync.queue"]
+        queue.search([]).unlink()
+        # Once that run committed, it looks for the records of the types pointing to it.
+        self.env["hubspot.company.binding"]._hubspot_after_run(self.company)
+        self.assertEqual(queue.search([("object_type", "=", "contacts")]).res_id, person.id)
+        self.sync("queue")
+        self.assertEqual(self.primary_company(person.hubspot_id), int(company.hubspot_id))
 
     def test_an_opportunity_of_a_contact_under_a_company_is_associated_with_both(self):
         company = self.tagged_partner(name="Deal Co", is_company=True)
