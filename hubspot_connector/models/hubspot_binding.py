@@ -222,7 +222,8 @@ class HubspotBinding(models.AbstractModel):
     def write(self, vals):
         was_failing = self.browse()
         if "sync_state" in vals:
-            was_failing = self.filtered(lambda b: b.sync_state == "failing")
+            # A failing record keeps its error while it waits for its next try (pending).
+            was_failing = self.filtered(lambda b: b.sync_state == "failing" or b.error_kind)
         result = super().write(vals)
         if PUBLIC_FIELDS.keys() & vals.keys():
             self._hubspot_show_on_records()
@@ -247,19 +248,39 @@ class HubspotBinding(models.AbstractModel):
                 ]
             )
         }
-        for binding in self:
-            if binding.hubspot_id and (binding.hubspot_id, binding.error_kind) in listed:
-                continue
-            issues._report(
+        todo = self.filtered(
+            lambda b: not (b.hubspot_id and (b.hubspot_id, b.error_kind) in listed)
+        )
+        # A first import may fail thousands alike: rows new to Sync Health are made at once.
+        known = issues.sudo().search(
+            [
+                ("object_type", "=", self._hubspot_object_type),
+                ("company_id", "in", todo.company_id.ids),
+                "|",
+                ("hubspot_id", "in", [b.hubspot_id for b in todo if b.hubspot_id]),
+                "&",
+                ("hubspot_id", "=", False),
+                ("res_id", "in", todo.odoo_id.ids),
+            ]
+        )
+        rows = {(i.company_id.id, i.hubspot_id or i.res_id) for i in known}
+        new = []
+        for binding in todo:
+            args = (
                 binding.company_id,
                 binding._hubspot_object_type,
                 binding.hubspot_id,
                 "failed",
                 binding.error_kind,
                 binding.last_error,
-                binding=binding,
-                name=binding.odoo_id.display_name,
             )
+            name = binding.odoo_id.display_name
+            company_id = binding.company_id.id
+            if {(company_id, binding.hubspot_id), (company_id, binding.odoo_id.id)} & rows:
+                issues._report(*args, binding=binding, name=name)
+            else:
+                new.append(issues._report_vals(*args, binding.odoo_id, name=name))
+        issues.sudo().create(new)
 
     def unlink(self):
         self._hubspot_show_on_records(remove=True)

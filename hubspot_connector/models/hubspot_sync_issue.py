@@ -252,11 +252,6 @@ class HubspotSyncIssue(models.Model):
         if binding is None and hubspot_id:
             binding = binding_model._hubspot_linked(company, [hubspot_id]).get(hubspot_id)
         record = binding.odoo_id if binding else binding_model._odoo_model().browse()
-        record_field = RECORD_FIELDS.get(record._name)
-        if record_field:
-            values.setdefault(record_field, record.id)
-        values.setdefault("res_id", record.id)
-        values.setdefault("difference_ids", [Command.clear()])
         # A record that failed before it had a HubSpot id keeps its row once it has one.
         by_record = ["&", ("hubspot_id", "=", False), ("res_id", "=", record.id)]
         if not hubspot_id:
@@ -269,18 +264,34 @@ class HubspotSyncIssue(models.Model):
             [("company_id", "=", company.id), ("object_type", "=", object_type), *where],
             limit=1,
         )
-        vals = dict(
+        vals = self._report_vals(
+            company, object_type, hubspot_id, kind, error_kind, message, record, **values
+        )
+        if issue:
+            issue.write(vals)
+            return issue
+        return self.sudo().create(vals)
+
+    @api.model
+    def _report_vals(
+        self, company, object_type, hubspot_id, kind, error_kind, message, record, **values
+    ):
+        """The values of an open issue of a HubSpot record and its Odoo ``record``."""
+        record_field = RECORD_FIELDS.get(record._name)
+        if record_field:
+            values.setdefault(record_field, record.id)
+        values.setdefault("res_id", record.id)
+        values.setdefault("difference_ids", [Command.clear()])
+        return dict(
             values,
+            company_id=company.id,
+            object_type=object_type,
             kind=kind,
             error_kind=error_kind,
             message=message,
             state="open",
             hubspot_id=hubspot_id or False,
         )
-        if issue:
-            issue.write(vals)
-            return issue
-        return self.sudo().create(dict(vals, company_id=company.id, object_type=object_type))
 
     @api.model
     def _report_held(

@@ -59,6 +59,29 @@ class TestSyncHealth(HubspotCase):
         self.assertEqual(partner.hubspot_sync_state, "synced")
         self.assertEqual(issue.state, "done")
 
+    def test_many_records_failing_at_once_are_each_listed_once(self):
+        partners = self.env["res.partner"].create(
+            [
+                {
+                    "name": f"Bad Mail {n}",
+                    "email": f"no-at-sign-{n}",
+                    "category_id": [(4, self.category.id)],
+                }
+                for n in range(30)
+            ]
+        )
+        self.process_queue()
+        self.assertEqual(set(self.open_issues().mapped("partner_id")), set(partners))
+        self.assertEqual(len(self.open_issues()), 30)
+        partners.write({"function": "Still failing"})  # failing again: the same rows
+        self.process_queue()
+        self.assertEqual(len(self.open_issues()), 30)
+        for n, partner in enumerate(partners[:10]):
+            partner.email = f"fixed{n}@example.com"
+        self.process_queue()
+        self.assertEqual(set(partners[:10].mapped("hubspot_sync_state")), {"synced"})
+        self.assertEqual(len(self.open_issues()), 20)
+
     def test_every_kind_has_a_label_and_what_to_do(self):
         issues = self.env["hubspot.sync.issue"]
         labels = dict(issues._fields["problem"]._description_selection(self.env))
