@@ -21,6 +21,7 @@
         "views/hubspot_stage_mapping_views.xml",
         "views/hubspot_pipeline_views.xml",
         "views/hubspot_lead_status_views.xml",
+        "views/hubspot_owner_views.xml",
         "views/hubspot_field_mapping_views.xml",
         "views/hubspot_sync_queue_views.xml",
         "views/hubspot_sync_journal_views.xml",

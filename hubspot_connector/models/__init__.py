@@ -3,6 +3,7 @@ from . import hubspot_option_mixin
 from . import hubspot_lead_status
 from . import hubspot_lifecycle_stage
 from . import hubspot_pipeline
+from . import hubspot_owner
 from . import hubspot_stage_mapping
 from . import hubspot_deal_stage
 from . import hubspot_field_mapping

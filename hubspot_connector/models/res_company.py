@@ -153,10 +153,10 @@ class ResCompany(models.Model):
             cron._trigger()
 
     def _hubspot_fetch_metadata(self):
-        """Read what each object type needs from HubSpot: options, pipelines and stages."""
+        """Read what each object type needs from HubSpot: owners, options, pipelines, stages."""
         self.ensure_one()
         client = self._hubspot_client()
-        counts = {}
+        counts = self.env["hubspot.owner"]._hubspot_refresh(self, client)
         for binding_model in self.env["hubspot.binding"]._hubspot_types().values():
             counts.update(binding_model._hubspot_fetch_metadata(self, client))
         self._hubspot_reevaluate_waiting()
