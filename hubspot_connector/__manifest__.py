@@ -8,7 +8,7 @@
     "author": "hubspot_connector contributors",
     "license": "LGPL-3",
     "development_status": "Beta",
-    "depends": ["crm", "contacts"],
+    "depends": ["crm", "contacts", "mail"],
     "external_dependencies": {"python": ["requests", "phonenumbers"]},
     "data": [
         "security/hubspot_connector_security.xml",
@@ -18,6 +18,7 @@
         "data/hubspot_companies_data.xml",
         "data/hubspot_contacts_data.xml",
         "data/hubspot_deals_data.xml",
+        "data/hubspot_notes_data.xml",
         "views/hubspot_stage_mapping_views.xml",
         "views/hubspot_pipeline_views.xml",
         "views/hubspot_lead_status_views.xml",

@@ -192,6 +192,12 @@ class HubspotBinding(models.AbstractModel):
         return records
 
     @api.model
+    def _hubspot_scan_associated(self, company, client):
+        """Import objects of this type that synced records were associated with after the
+        objects' last change (a search by last-modified time misses them); return counts."""
+        return {}
+
+    @api.model
     def _hubspot_fetch_metadata(self, company, client):
         """Read what this type needs from the portal (options, pipelines); return counts."""
         return {}

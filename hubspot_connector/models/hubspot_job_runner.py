@@ -204,6 +204,8 @@ class HubspotJobRunner(models.AbstractModel):
             company._hubspot_commit()
         summary = {"pulled": totals}
         if finished and company._hubspot_archived_scan_due(state):
+            # Associations made later move no last-modified date: looked for at this cadence.
+            summary["associated_scan"] = binding._hubspot_scan_associated(company, client)
             summary["archived_scan"] = self._hubspot_pull_archived(binding, company, client, state)
         return summary, finished
 

@@ -138,14 +138,14 @@ class HubspotOwner(models.Model):
 
     @api.model
     def _hubspot_map(self, company):
-        """``{"users": {owner id: (user id, e-mail)}, "owners": {user id: owner id}}``.
+        """``{"users": {owner id: (user id, e-mail, name)}, "owners": {user id: owner id}}``.
 
         A user with several owners is sent as their active one.
         """
         users, owners = {}, {}
         rows = self.sudo().search([("company_id", "=", company.id)], order="archived desc, id")
         for owner in rows:
-            users[owner.hubspot_id] = (owner.user_id.id, owner.email or "")
+            users[owner.hubspot_id] = (owner.user_id.id, owner.email or "", owner.name or "")
             if owner.user_id:
                 owners[owner.user_id.id] = owner.hubspot_id
         return {"users": users, "owners": owners}

@@ -287,7 +287,7 @@ class HubspotBindingReconcile(models.AbstractModel):
         known = self._hubspot_owner_map()["users"]
         if owner_id not in known:
             known = self._hubspot_owner_map(refresh=True)["users"]
-        user, email = known.get(owner_id, (False, ""))
+        user, email, _name = known.get(owner_id, (False, "", ""))
         if not user:
             raise HubspotValueError(
                 self.env._(

@@ -81,6 +81,16 @@ class ResCompany(models.Model):
         "with the companies they are associated with.",
     )
     hubspot_sync_deals = fields.Boolean(string="Sync HubSpot Deals", default=True)
+    hubspot_sync_notes = fields.Boolean(
+        string="Sync HubSpot Notes",
+        help="HubSpot notes on synced records become internal notes in the chatter, and "
+        "internal notes logged on synced partners and opportunities become HubSpot notes.",
+    )
+    hubspot_activities_since = fields.Date(
+        string="Activities Since",
+        help="Activities (notes...) dated before this day are not synced. Empty: the "
+        "contacts' start date.",
+    )
     hubspot_partner_category_id = fields.Many2one(
         "res.partner.category",
         string="HubSpot Contacts Tag",

@@ -27,6 +27,10 @@ class ResConfigSettings(models.TransientModel):
     hubspot_sync_companies = fields.Boolean(
         related="company_id.hubspot_sync_companies", readonly=False
     )
+    hubspot_sync_notes = fields.Boolean(related="company_id.hubspot_sync_notes", readonly=False)
+    hubspot_activities_since = fields.Date(
+        related="company_id.hubspot_activities_since", readonly=False
+    )
     hubspot_partner_category_id = fields.Many2one(
         related="company_id.hubspot_partner_category_id", readonly=False
     )

@@ -1,0 +1,247 @@
+"""HubSpot notes <-> internal notes in the chatter, through Odoo's cron runner."""
+
+from datetime import datetime, timedelta
+
+from markupsafe import Markup
+
+from odoo import fields
+
+from .test_companies import CompanyCase
+from .test_scheduler import CRONS
+
+CRONS.setdefault("notes", "ir_cron_hubspot_sync_notes")
+
+UPSERT = "/crm/v3/objects/notes/batch/upsert"
+
+
+class NoteCase(CompanyCase):
+    def setUp(self):
+        super().setUp()
+        self.company.hubspot_sync_notes = True
+        self.seller = self.sandbox.store.add_owner("sales@example.com", "Sally", "Seller")
+        self.fetch_metadata()
+        self.note_subtype = self.env.ref("mail.mt_note")
+
+    def hs_note(self, body, when=None, owner=None, **associations):
+        """A note made in HubSpot, associated with ``contacts=[...]``, ``deals=[...]``..."""
+        when = when or datetime(2026, 3, 2, 9, 30, 15)
+        properties = {"hs_note_body": body, "hs_timestamp": when.strftime("%Y-%m-%dT%H:%M:%S.000Z")}
+        if owner:
+            properties["hubspot_owner_id"] = owner["id"]
+        note = self.sandbox.store.create_object("notes", properties)
+        for to_type, records in associations.items():
+            for record in records:
+                self.sandbox.store.associate("notes", note["id"], to_type, record["id"])
+        return note
+
+    def pull_notes(self, scan=False):
+        if scan:
+            self.job_state("notes").archived_scan_at = False
+        self.make_due("notes")
+        self.run_cron("notes")
+
+    def message_of(self, hs_note):
+        binding = self.env["hubspot.note.binding"].search(
+            [("company_id", "=", self.company.id), ("hubspot_id", "=", hs_note["id"])]
+        )
+        return binding.odoo_id
+
+    def notes_on(self, record):
+        return self.env["mail.message"].search(
+            [
+                ("model", "=", record._name),
+                ("res_id", "=", record.id),
+                ("subtype_id", "=", self.note_subtype.id),
+            ]
+        )
+
+    def hs_body(self, note_id):
+        return self.hs_get("notes", note_id)["properties"]["hs_note_body"]
+
+    def associated_ids(self, note_id, to_type):
+        return self.associated("notes", note_id, to_type)
+
+    def synced_contact(self, email="ada@example.com", **properties):
+        contact = self.hs_contact(email=email, firstname="Ada", **properties)
+        self.sync("contacts")
+        return contact, self.partner_of(contact)
+
+
+class TestNotesFromHubspot(NoteCase):
+    def test_a_note_on_a_synced_contact_is_logged_in_its_chatter_without_notifying(self):
+        contact, partner = self.synced_contact()
+        partner.message_subscribe(partner_ids=self.manager.partner_id.ids)
+        note = self.hs_note(
+            "<p>Called about <b>renewal</b></p>", owner=self.seller, contacts=[contact]
+        )
+        self.pull_notes()
+        message = self.message_of(note)
+        self.assertEqual((message.model, message.res_id), ("res.partner", partner.id))
+        self.assertEqual(message.subtype_id, self.note_subtype)
+        self.assertEqual(message.message_type, "comment")
+        self.assertIn("<b>renewal</b>", message.body)
+        self.assertEqual(message.date, datetime(2026, 3, 2, 9, 30, 15))
+        self.assertEqual(message.author_id, self.salesman.partner_id)
+        self.assertFalse(message.notification_ids)  # logged: no follower notified
+        self.pull_notes()  # read again: no second message, nothing sent back
+        self.assertEqual(self.notes_on(partner), message)
+        self.assertFalse(self.env["hubspot.sync.queue"].search([("object_type", "=", "notes")]))
+
+    def test_a_note_on_a_contact_and_a_deal_is_on_the_opportunity_and_keeps_its_contact(self):
+        contact, partner = self.synced_contact()
+        deal = self.hs_deal(dealname="Renewal", contact_id=contact["id"])
+        self.sync("deals")
+        lead = self.lead_of(deal)
+        note = self.hs_note("Both", contacts=[contact], deals=[deal])
+        self.pull_notes()
+        message = self.message_of(note)
+        self.assertEqual((message.model, message.res_id), ("crm.lead", lead.id))
+        self.assertFalse(self.notes_on(partner))
+        # An edit in Odoo leaves HubSpot's associations as they were.
+        lead._message_update_content(message, "<p>Both, edited</p>")
+        self.sync("queue")
+        self.assertIn("Both, edited", self.hs_body(note["id"]))
+        self.assertEqual(self.associated_ids(note["id"], "contacts"), {contact["id"]})
+        self.assertEqual(self.associated_ids(note["id"], "deals"), {deal["id"]})
+
+    def test_a_note_edited_on_both_sides_between_two_runs_takes_the_latest_and_journals(self):
+        contact, partner = self.synced_contact()
+        note = self.hs_note("<p>First</p>", contacts=[contact])
+        self.pull_notes()
+        message = self.message_of(note)
+        partner._message_update_content(message, "<p>Odoo's edit</p>")
+        self.sandbox.store.update_object(
+            "notes",
+            note["id"],
+            {"hs_note_body": "<p>HubSpot's edit</p>"},
+            modified_at=datetime.utcnow() + timedelta(seconds=5),
+        )
+        self.pull_notes()
+        self.sync("queue")
+        self.assertIn("HubSpot's edit", message.body)
+        self.assertEqual(self.hs_body(note["id"]), "<p>HubSpot's edit</p>")
+        self.assertTrue(self.journal(message, "odoo_overwritten"))
+
+    def test_a_note_associated_with_a_synced_contact_a_week_later_is_found(self):
+        contact, partner = self.synced_contact()
+        note = self.hs_note("Loose note")
+        self.pull_notes()
+        self.assertFalse(self.message_of(note))  # on nothing synced: left out
+        # Associating it moves no last-modified date: a search would never see it again.
+        self.sandbox.store.associate("notes", note["id"], "contacts", contact["id"])
+        self.sandbox.reset_stats()
+        self.pull_notes(scan=True)
+        self.assertEqual(self.message_of(note).res_id, partner.id)
+        self.assertEqual(
+            self.requests_to("POST", "/crm/v4/associations/contacts/notes/batch/read"), 1
+        )
+
+    def test_notes_outside_the_scope_are_left_out(self):
+        contact, _partner = self.synced_contact()
+        stranger = self.hs_contact(email="stranger@example.com", firstname="Not Synced")
+        self.company.hubspot_contacts_since = fields.Date.to_date("2026-01-01")
+        old = self.hs_note("Too old", when=datetime(2025, 12, 31, 23, 0), contacts=[contact])
+        elsewhere = self.hs_note("Not ours", contacts=[stranger])
+        self.pull_notes()
+        self.assertFalse(self.message_of(old))
+        self.assertFalse(self.message_of(elsewhere))
+        # A note logged in Odoo on a partner that is not synced stays in Odoo.
+        untagged = self.env["res.partner"].create({"name": "Offline"})
+        untagged.message_post(body="Private", subtype_xmlid="mail.mt_note", message_type="comment")
+        self.sync("queue")
+        self.assertEqual(self.sandbox.store.count("notes"), 2)
+
+    def test_an_owner_who_is_no_user_is_named_then_becomes_the_author(self):
+        contact, _partner = self.synced_contact()
+        owner = self.sandbox.store.add_owner("later@example.com", "Late", "Comer")
+        note = self.hs_note("Owned later", owner=owner, contacts=[contact])
+        self.pull_notes()
+        message = self.message_of(note)
+        self.assertFalse(message.author_id)
+        self.assertIn("Late Comer", message.email_from)
+        user = self.env["res.users"].create(
+            {"name": "Late Comer", "login": "later@example.com", "email": "later@example.com"}
+        )
+        self.sync("queue")
+        self.assertEqual(message.author_id, user.partner_id)
+        self.assertEqual(
+            self.hs_get("notes", note["id"])["properties"]["hubspot_owner_id"], owner["id"]
+        )
+
+    def test_a_note_archived_in_hubspot_follows_the_deletion_policy(self):
+        self.company.hubspot_delete_policy_hubspot2odoo = "archive"
+        contact, _partner = self.synced_contact()
+        note = self.hs_note("Going away", contacts=[contact])
+        self.pull_notes()
+        message = self.message_of(note)
+        self.sandbox.store.archive_object("notes", note["id"])
+        self.pull_notes(scan=True)
+        self.assertFalse(message.body)
+
+    def test_an_idle_note_job_costs_one_search(self):
+        contact, _partner = self.synced_contact()
+        self.hs_note("Once", contacts=[contact])
+        self.pull_notes()
+        self.sandbox.reset_stats()
+        self.pull_notes()
+        self.assertEqual(self.total_requests(), 1, self.sandbox.stats()["by_endpoint"])
+
+
+class TestNotesFromOdoo(NoteCase):
+    def test_a_note_logged_on_an_opportunity_reaches_its_deal_contact_and_company(self):
+        acme = self.hs_company(name="Acme", domain="acme.example")
+        contact = self.hs_contact(email="ada@acme.example", firstname="Ada")
+        self.sandbox.store.associate(
+            "contacts", contact["id"], "companies", acme["id"], primary=True
+        )
+        deal = self.hs_deal(dealname="Acme deal", contact_id=contact["id"])
+        self.sandbox.store.associate("deals", deal["id"], "companies", acme["id"])
+        self.sync()
+        lead = self.lead_of(deal)
+        message = lead.with_user(self.salesman).message_post(
+            body=Markup("<p>Met the buyer</p>"),
+            subtype_xmlid="mail.mt_note",
+            message_type="comment",
+        )
+        self.sync("queue")
+        binding = self.env["hubspot.note.binding"].search([("odoo_id", "=", message.id)])
+        self.assertTrue(binding.hubspot_id)
+        props = self.hs_get("notes", binding.hubspot_id)["properties"]
+        self.assertEqual(props["hs_note_body"], "<p>Met the buyer</p>")
+        self.assertEqual(props["hubspot_owner_id"], self.seller["id"])
+        self.assertEqual(props["odoo_message_id"], binding._hubspot_odoo_key(message.id))
+        self.assertEqual(self.associated_ids(binding.hubspot_id, "deals"), {deal["id"]})
+        self.assertEqual(self.associated_ids(binding.hubspot_id, "contacts"), {contact["id"]})
+        self.assertEqual(self.associated_ids(binding.hubspot_id, "companies"), {acme["id"]})
+        # Read back by the next pull: no echo, no second message.
+        self.pull_notes()
+        self.assertEqual(self.notes_on(lead), message)
+        self.assertEqual(self.sandbox.store.count("notes"), 1)
+
+    def test_a_retry_after_a_lost_reply_makes_one_note(self):
+        _contact, partner = self.synced_contact()
+        message = partner.message_post(
+            body="Only once", subtype_xmlid="mail.mt_note", message_type="comment"
+        )
+        self.sandbox.set_faults(
+            rules=[{"method": "POST", "path": UPSERT, "kind": "drop_after", "count": 1}]
+        )
+        self.sync("queue")
+        self.assertEqual(self.requests_to("POST", UPSERT), 2)
+        self.assertEqual(self.sandbox.store.count("notes"), 1)
+        binding = self.env["hubspot.note.binding"].search([("odoo_id", "=", message.id)])
+        self.assertEqual(binding.sync_state, "synced")
+
+    def test_a_note_deleted_in_odoo_follows_the_deletion_policy(self):
+        self.company.hubspot_delete_policy_odoo2hubspot = "archive"
+        _contact, partner = self.synced_contact()
+        message = partner.message_post(
+            body="Regret", subtype_xmlid="mail.mt_note", message_type="comment"
+        )
+        self.sync("queue")
+        hubspot_id = (
+            self.env["hubspot.note.binding"].search([("odoo_id", "=", message.id)]).hubspot_id
+        )
+        partner._message_update_content(message, "", attachment_ids=[])
+        self.sync("queue")
+        self.assertTrue(self.hs_get("notes", hubspot_id)["archived"])
