@@ -27,10 +27,13 @@ from . import hubspot_contact_binding
 from . import hubspot_deal_binding
 from . import hubspot_activity_binding
 from . import hubspot_note_binding
+from . import hubspot_task_binding
 from . import hubspot_bound_mixin
 from . import res_company
 from . import res_config_settings
 from . import res_partner
 from . import crm_lead
 from . import res_users
+from . import hubspot_activity_record
 from . import mail_message
+from . import mail_activity

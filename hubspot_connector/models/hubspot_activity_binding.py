@@ -103,8 +103,13 @@ class HubspotActivityBinding(models.AbstractModel):
                 self.env._("HubSpot associates this activity with no synced record any more."),
                 "not_on_synced_record",
             )
+        return self._hubspot_holder_vals(*holder)
+
+    @api.model
+    def _hubspot_holder_vals(self, model, record_id):
+        """Odoo values putting the activity on record ``record_id`` of ``model``."""
         model_field, id_field = self._hubspot_holder_fields
-        return {model_field: holder[0], id_field: holder[1]}
+        return {model_field: model, id_field: record_id}
 
     def _odoo2hubspot_holder(self, mapping, base):
         """The associations HubSpot had, and where there was none, the holder's and those

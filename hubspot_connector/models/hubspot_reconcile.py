@@ -1,3 +1,5 @@
+from datetime import date
+
 from odoo import api, models
 from odoo.tools import html2plaintext, is_html_empty, plaintext2html
 
@@ -415,6 +417,8 @@ class HubspotBindingReconcile(models.AbstractModel):
             old_raw = self.odoo_id[field]
             if isinstance(old_raw, models.BaseModel):
                 old_raw = old_raw.id or False
+            elif isinstance(old_raw, date):  # a datetime too: kept as Odoo's text
+                old_raw = self.odoo_id._fields[field].to_string(old_raw)
             journal._log(
                 "odoo_overwritten",
                 self,

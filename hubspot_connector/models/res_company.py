@@ -86,9 +86,15 @@ class ResCompany(models.Model):
         help="HubSpot notes on synced records become internal notes in the chatter, and "
         "internal notes logged on synced partners and opportunities become HubSpot notes.",
     )
+    hubspot_sync_tasks = fields.Boolean(
+        string="Sync HubSpot Tasks",
+        help="HubSpot tasks on synced records become scheduled activities, and activities "
+        "scheduled on synced partners and opportunities become HubSpot tasks; done on "
+        "either side completes the other.",
+    )
     hubspot_activities_since = fields.Date(
         string="Activities Since",
-        help="Activities (notes...) dated before this day are not synced. Empty: the "
+        help="Notes dated and tasks due before this day are not synced. Empty: the "
         "contacts' start date.",
     )
     hubspot_partner_category_id = fields.Many2one(

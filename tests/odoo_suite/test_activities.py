@@ -245,3 +245,149 @@ class TestNotesFromOdoo(NoteCase):
         partner._message_update_content(message, "", attachment_ids=[])
         self.sync("queue")
         self.assertTrue(self.hs_get("notes", hubspot_id)["archived"])
+
+
+CRONS.setdefault("tasks", "ir_cron_hubspot_sync_tasks")
+
+
+class TaskCase(NoteCase):
+    def setUp(self):
+        super().setUp()
+        self.company.hubspot_sync_tasks = True
+        self.todo = self.env.ref("mail.mail_activity_data_todo")
+        self.call = self.env.ref("mail.mail_activity_data_call")
+
+    def hs_task(self, subject, due, owner=None, **associations):
+        properties = {
+            "hs_task_subject": subject,
+            "hs_timestamp": due.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+            "hs_task_status": "NOT_STARTED",
+            "hs_task_type": "CALL",
+        }
+        if owner:
+            properties["hubspot_owner_id"] = owner["id"]
+        task = self.sandbox.store.create_object("tasks", properties)
+        for to_type, records in associations.items():
+            for record in records:
+                self.sandbox.store.associate("tasks", task["id"], to_type, record["id"])
+        return task
+
+    def pull_tasks(self):
+        self.make_due("tasks")
+        self.run_cron("tasks")
+
+    def activity_of(self, hs_task):
+        return (
+            self.env["hubspot.task.binding"]
+            .search([("company_id", "=", self.company.id), ("hubspot_id", "=", hs_task["id"])])
+            .odoo_id.with_context(active_test=False)
+        )
+
+    def task_props(self, task_id):
+        return self.hs_get("tasks", task_id)["properties"]
+
+
+class TestTasks(TaskCase):
+    def test_a_task_becomes_an_activity_of_its_type_assigned_to_the_owners_user(self):
+        contact, partner = self.synced_contact()
+        task = self.hs_task(
+            "Call back", datetime(2026, 3, 10, 15, 0), owner=self.seller, contacts=[contact]
+        )
+        self.pull_tasks()
+        activity = self.activity_of(task)
+        self.assertEqual((activity.res_model, activity.res_id), ("res.partner", partner.id))
+        self.assertEqual(activity.summary, "Call back")
+        self.assertEqual(activity.activity_type_id, self.call)
+        self.assertEqual(activity.user_id, self.salesman)
+        self.assertEqual(str(activity.date_deadline), "2026-03-10")
+        self.pull_tasks()
+        self.assertFalse(self.env["hubspot.sync.queue"].search([("object_type", "=", "tasks")]))
+
+    def test_completed_in_hubspot_is_done_in_odoo_with_its_chatter_message(self):
+        contact, partner = self.synced_contact()
+        task = self.hs_task("Send offer", datetime(2026, 3, 10, 15, 0), contacts=[contact])
+        self.pull_tasks()
+        activity = self.activity_of(task)
+        self.sandbox.store.update_object("tasks", task["id"], {"hs_task_status": "COMPLETED"})
+        self.pull_tasks()
+        self.assertFalse(activity.active)
+        done = self.env["mail.message"].search(
+            [
+                ("model", "=", "res.partner"),
+                ("res_id", "=", partner.id),
+                ("mail_activity_type_id", "=", self.call.id),
+            ]
+        )
+        self.assertTrue(done)
+        self.assertFalse(partner.activity_ids.filtered("active"))
+
+    def test_a_task_completed_in_odoo_while_its_due_date_changed_in_hubspot(self):
+        contact, _partner = self.synced_contact()
+        task = self.hs_task("Follow up", datetime(2026, 3, 10, 15, 0), contacts=[contact])
+        self.pull_tasks()
+        activity = self.activity_of(task)
+        activity.with_user(self.salesman).action_feedback(feedback="Done on the phone")
+        self.assertTrue(activity.exists())  # kept, archived: its binding outlives it
+        self.assertFalse(activity.active)
+        self.sandbox.store.update_object(
+            "tasks",
+            task["id"],
+            {"hs_timestamp": "2026-03-17T15:00:00.000Z"},
+            modified_at=datetime.utcnow() + timedelta(seconds=5),
+        )
+        self.pull_tasks()
+        self.sync("queue")
+        props = self.task_props(task["id"])
+        self.assertEqual(props["hs_task_status"], "COMPLETED")
+        self.assertTrue(props["hs_timestamp"].startswith("2026-03-17T15:00:00"))
+        self.assertEqual(str(activity.date_deadline), "2026-03-17")
+        self.assertFalse(activity.active)
+
+    def test_an_activity_scheduled_in_odoo_becomes_a_task_and_its_rescheduling_follows(self):
+        _contact, partner = self.synced_contact()
+        activity = partner.activity_schedule(
+            "mail.mail_activity_data_call",
+            date_deadline=fields.Date.to_date("2026-04-01"),
+            summary="Ring Ada",
+            user_id=self.salesman.id,
+        )
+        self.sync("queue")
+        binding = self.env["hubspot.task.binding"].search([("odoo_id", "=", activity.id)])
+        props = self.task_props(binding.hubspot_id)
+        self.assertEqual(props["hs_task_subject"], "Ring Ada")
+        self.assertEqual(props["hs_task_type"], "CALL")
+        self.assertEqual(props["hubspot_owner_id"], self.seller["id"])
+        self.assertTrue(props["hs_timestamp"].startswith("2026-04-01"))
+        self.assertEqual(self.associated("tasks", binding.hubspot_id, "contacts"), {_contact["id"]})
+        activity.date_deadline = fields.Date.to_date("2026-04-03")
+        self.sync("queue")
+        self.assertTrue(
+            self.task_props(binding.hubspot_id)["hs_timestamp"].startswith("2026-04-03")
+        )
+        self.pull_tasks()  # read back: no second activity, no echo
+        self.assertEqual(len(partner.activity_ids), 1)
+        self.assertEqual(self.sandbox.store.count("tasks"), 1)
+
+    def test_a_task_reopened_in_hubspot_comes_back_and_an_unknown_owner_waits(self):
+        contact, _partner = self.synced_contact()
+        owner = self.sandbox.store.add_owner("later@example.com", "Late", "Comer")
+        task = self.hs_task("Later", datetime(2026, 3, 10, 15, 0), owner=owner, contacts=[contact])
+        self.pull_tasks()
+        activity = self.activity_of(task)
+        self.assertEqual(activity.user_id, self.env.ref("base.user_root"))
+        user = self.env["res.users"].create(
+            {"name": "Late Comer", "login": "later@example.com", "email": "later@example.com"}
+        )
+        self.sync("queue")
+        self.assertEqual(activity.user_id, user)
+        activity.action_feedback()
+        self.sync("queue")
+        self.assertEqual(self.task_props(task["id"])["hs_task_status"], "COMPLETED")
+        self.sandbox.store.update_object(
+            "tasks",
+            task["id"],
+            {"hs_task_status": "NOT_STARTED"},
+            modified_at=datetime.utcnow() + timedelta(seconds=5),
+        )
+        self.pull_tasks()
+        self.assertTrue(activity.active)
