@@ -26,8 +26,10 @@ from . import hubspot_company_binding
 from . import hubspot_contact_binding
 from . import hubspot_deal_binding
 from . import hubspot_activity_binding
+from . import hubspot_message_binding
 from . import hubspot_note_binding
 from . import hubspot_task_binding
+from . import hubspot_call_binding
 from . import hubspot_bound_mixin
 from . import res_company
 from . import res_config_settings

@@ -92,6 +92,11 @@ class ResCompany(models.Model):
         "scheduled on synced partners and opportunities become HubSpot tasks; done on "
         "either side completes the other.",
     )
+    hubspot_sync_calls = fields.Boolean(
+        string="Sync HubSpot Calls",
+        help="Calls logged in HubSpot on synced records appear in the chatter, and a Call "
+        "activity marked done on a synced partner or opportunity is logged in HubSpot.",
+    )
     hubspot_activities_since = fields.Date(
         string="Activities Since",
         help="Notes dated and tasks due before this day are not synced. Empty: the "

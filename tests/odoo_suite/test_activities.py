@@ -391,3 +391,72 @@ class TestTasks(TaskCase):
         )
         self.pull_tasks()
         self.assertTrue(activity.active)
+
+
+CRONS.setdefault("calls", "ir_cron_hubspot_sync_calls")
+
+
+class TestCalls(TaskCase):
+    def setUp(self):
+        super().setUp()
+        self.company.hubspot_sync_calls = True
+
+    def calls_on(self, record):
+        return self.env["mail.message"].search(
+            [
+                ("model", "=", record._name),
+                ("res_id", "=", record.id),
+                ("mail_activity_type_id", "=", self.call.id),
+            ]
+        )
+
+    def test_a_logged_call_is_shown_in_the_chatter_with_its_outcome(self):
+        contact, partner = self.synced_contact()
+        connected = next(
+            key
+            for key, label in self.sandbox.store.call_dispositions.items()
+            if label == "Connected"
+        )
+        call = self.sandbox.store.create_object(
+            "calls",
+            {
+                "hs_timestamp": "2026-03-02T10:00:00.000Z",
+                "hs_call_title": "Renewal call",
+                "hs_call_direction": "OUTBOUND",
+                "hs_call_duration": "125000",
+                "hs_call_disposition": connected,
+                "hs_call_status": "COMPLETED",
+                "hs_call_body": "<p>Wants a quote</p>",
+                "hubspot_owner_id": self.seller["id"],
+            },
+        )
+        self.sandbox.store.associate("calls", call["id"], "contacts", contact["id"])
+        self.make_due("calls")
+        self.run_cron("calls")
+        message = self.calls_on(partner)
+        self.assertEqual(len(message), 1)
+        for text in ("Renewal call", "Outbound call", "2 min 05 s", "Connected", "Wants a quote"):
+            self.assertIn(text, message.body)
+        self.assertEqual(message.author_id, self.salesman.partner_id)
+        self.assertFalse(message.notification_ids)
+        self.assertFalse(self.notes_on(partner) - message)  # not taken for a note
+        self.make_due("calls")
+        self.run_cron("calls")
+        self.assertEqual(self.calls_on(partner), message)
+        self.assertEqual(self.sandbox.store.count("notes"), 0)
+
+    def test_a_call_activity_done_in_odoo_is_logged_in_hubspot(self):
+        contact, partner = self.synced_contact()
+        self.company.hubspot_sync_tasks = False
+        activity = partner.activity_schedule("mail.mail_activity_data_call", summary="Ring")
+        activity.with_user(self.salesman).action_feedback(feedback="Reached her")
+        self.sync("queue")
+        message = self.calls_on(partner)
+        binding = self.env["hubspot.call.binding"].search([("odoo_id", "=", message.id)])
+        self.assertTrue(binding.hubspot_id)
+        props = self.hs_get("calls", binding.hubspot_id)["properties"]
+        self.assertEqual(props["hs_call_status"], "COMPLETED")
+        self.assertIn("Reached her", props["hs_call_body"])
+        self.assertEqual(props["hubspot_owner_id"], self.seller["id"])
+        self.assertEqual(self.associated("calls", binding.hubspot_id, "contacts"), {contact["id"]})
+        self.assertEqual(self.sandbox.store.count("notes"), 0)
