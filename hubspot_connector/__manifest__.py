@@ -21,6 +21,7 @@
         "data/hubspot_notes_data.xml",
         "data/hubspot_tasks_data.xml",
         "data/hubspot_calls_data.xml",
+        "data/hubspot_emails_data.xml",
         "views/hubspot_stage_mapping_views.xml",
         "views/hubspot_pipeline_views.xml",
         "views/hubspot_lead_status_views.xml",

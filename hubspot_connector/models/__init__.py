@@ -30,6 +30,7 @@ from . import hubspot_message_binding
 from . import hubspot_note_binding
 from . import hubspot_task_binding
 from . import hubspot_call_binding
+from . import hubspot_email_binding
 from . import hubspot_bound_mixin
 from . import res_company
 from . import res_config_settings

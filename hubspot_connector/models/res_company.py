@@ -97,6 +97,16 @@ class ResCompany(models.Model):
         help="Calls logged in HubSpot on synced records appear in the chatter, and a Call "
         "activity marked done on a synced partner or opportunity is logged in HubSpot.",
     )
+    hubspot_sync_emails = fields.Boolean(
+        string="Sync HubSpot E-mails",
+        help="E-mails logged in HubSpot on synced records appear in the chatter (one way: "
+        "Odoo's e-mails are not sent to HubSpot, which may log them itself).",
+    )
+    hubspot_email_content_redacted = fields.Boolean(
+        readonly=True,
+        help="HubSpot hid the content of e-mails: the private app lacks the "
+        "sales-email-read scope.",
+    )
     hubspot_activities_since = fields.Date(
         string="Activities Since",
         help="Notes dated and tasks due before this day are not synced. Empty: the "

@@ -1,11 +1,13 @@
-"""HubSpot notes <-> internal notes in the chatter, through Odoo's cron runner."""
+"""HubSpot activities <-> chatter and scheduled activities, through Odoo's cron runner."""
 
+import json
 from datetime import datetime, timedelta
 
 from markupsafe import Markup
 
 from odoo import fields
 
+from .common import TOKEN
 from .test_companies import CompanyCase
 from .test_scheduler import CRONS
 
@@ -460,3 +462,79 @@ class TestCalls(TaskCase):
         self.assertEqual(props["hubspot_owner_id"], self.seller["id"])
         self.assertEqual(self.associated("calls", binding.hubspot_id, "contacts"), {contact["id"]})
         self.assertEqual(self.sandbox.store.count("notes"), 0)
+
+
+CRONS.setdefault("emails", "ir_cron_hubspot_sync_emails")
+
+
+class TestEmails(NoteCase):
+    def setUp(self):
+        super().setUp()
+        self.company.hubspot_sync_emails = True
+
+    def hs_email(self, contact, **properties):
+        email = self.sandbox.store.create_object(
+            "emails",
+            dict(
+                {
+                    "hs_timestamp": "2026-03-02T10:00:00.000Z",
+                    "hs_email_direction": "INCOMING_EMAIL",
+                    "hs_email_subject": "Quote, please",
+                    "hs_email_html": "<p>Could you send a quote?</p>",
+                    "hs_email_headers": json.dumps(
+                        {
+                            "from": {"email": "ada@example.com", "firstName": "Ada"},
+                            "to": [{"email": "sales@example.com"}],
+                        }
+                    ),
+                },
+                **properties,
+            ),
+        )
+        self.sandbox.store.associate("emails", email["id"], "contacts", contact["id"])
+        return email
+
+    def pull_emails(self):
+        self.make_due("emails")
+        self.run_cron("emails")
+
+    def emails_on(self, record):
+        return self.env["mail.message"].search(
+            [
+                ("model", "=", record._name),
+                ("res_id", "=", record.id),
+                ("message_type", "=", "email"),
+            ]
+        )
+
+    def test_an_email_arrives_in_the_chatter_one_way(self):
+        contact, partner = self.synced_contact()
+        self.hs_email(contact)
+        self.pull_emails()
+        message = self.emails_on(partner)
+        self.assertEqual(message.subject, "Quote, please")
+        self.assertIn("Could you send a quote?", message.body)
+        self.assertIn("Received", message.body)
+        self.assertIn("ada@example.com", message.body)
+        self.assertFalse(message.notification_ids)
+        message.body = "<p>Edited in Odoo</p>"  # one way: nothing is sent
+        self.sync("queue")
+        self.assertEqual(
+            self.hs_get("emails", self.hs_email_id(message))["properties"]["hs_email_html"],
+            "<p>Could you send a quote?</p>",
+        )
+        self.assertEqual(self.sandbox.store.count("notes"), 0)
+
+    def hs_email_id(self, message):
+        return self.env["hubspot.email.binding"].search([("odoo_id", "=", message.id)]).hubspot_id
+
+    def test_without_the_email_scope_the_content_is_said_to_be_hidden(self):
+        contact, partner = self.synced_contact()
+        self.sandbox.set_scopes(TOKEN, ["crm.objects.contacts.read"])
+        self.addCleanup(self.sandbox.set_scopes, TOKEN, None)
+        self.hs_email(contact)
+        self.pull_emails()
+        message = self.emails_on(partner)
+        self.assertIn("sales-email-read", message.body)
+        self.assertNotIn("REDACTED", message.body)
+        self.assertTrue(self.company.hubspot_email_content_redacted)
