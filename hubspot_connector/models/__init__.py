@@ -31,6 +31,7 @@ from . import hubspot_note_binding
 from . import hubspot_task_binding
 from . import hubspot_call_binding
 from . import hubspot_email_binding
+from . import hubspot_meeting_binding
 from . import hubspot_bound_mixin
 from . import res_company
 from . import res_config_settings
@@ -40,3 +41,4 @@ from . import res_users
 from . import hubspot_activity_record
 from . import mail_message
 from . import mail_activity
+from . import calendar_event

@@ -97,6 +97,11 @@ class ResCompany(models.Model):
         help="Calls logged in HubSpot on synced records appear in the chatter, and a Call "
         "activity marked done on a synced partner or opportunity is logged in HubSpot.",
     )
+    hubspot_sync_meetings = fields.Boolean(
+        string="Sync HubSpot Meetings",
+        help="HubSpot meetings on synced records become calendar events, and events on "
+        "synced partners and opportunities become HubSpot meetings.",
+    )
     hubspot_sync_emails = fields.Boolean(
         string="Sync HubSpot E-mails",
         help="E-mails logged in HubSpot on synced records appear in the chatter (one way: "

@@ -30,6 +30,9 @@ class ResConfigSettings(models.TransientModel):
     hubspot_sync_notes = fields.Boolean(related="company_id.hubspot_sync_notes", readonly=False)
     hubspot_sync_tasks = fields.Boolean(related="company_id.hubspot_sync_tasks", readonly=False)
     hubspot_sync_calls = fields.Boolean(related="company_id.hubspot_sync_calls", readonly=False)
+    hubspot_sync_meetings = fields.Boolean(
+        related="company_id.hubspot_sync_meetings", readonly=False
+    )
     hubspot_sync_emails = fields.Boolean(related="company_id.hubspot_sync_emails", readonly=False)
     hubspot_email_content_redacted = fields.Boolean(
         related="company_id.hubspot_email_content_redacted"

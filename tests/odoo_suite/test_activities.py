@@ -538,3 +538,94 @@ class TestEmails(NoteCase):
         self.assertIn("sales-email-read", message.body)
         self.assertNotIn("REDACTED", message.body)
         self.assertTrue(self.company.hubspot_email_content_redacted)
+
+
+CRONS.setdefault("meetings", "ir_cron_hubspot_sync_meetings")
+
+
+class TestMeetings(NoteCase):
+    def setUp(self):
+        super().setUp()
+        self.company.hubspot_sync_meetings = True
+
+    def pull_meetings(self):
+        self.make_due("meetings")
+        self.run_cron("meetings")
+
+    def event_of(self, hs_meeting):
+        return (
+            self.env["hubspot.meeting.binding"]
+            .search([("company_id", "=", self.company.id), ("hubspot_id", "=", hs_meeting["id"])])
+            .odoo_id
+        )
+
+    def test_a_meeting_across_a_daylight_saving_change_keeps_its_exact_times(self):
+        contact, partner = self.synced_contact()
+        deal = self.hs_deal(dealname="Workshop deal", contact_id=contact["id"])
+        self.sync("deals")
+        # Berlin leaves winter time at 01:00 UTC on 2026-03-29: 01:30 to 04:30 local is 2 h.
+        meeting = self.sandbox.store.create_object(
+            "meetings",
+            {
+                "hs_meeting_title": "Night workshop",
+                "hs_meeting_start_time": "2026-03-29T00:30:00.000Z",
+                "hs_meeting_end_time": "2026-03-29T02:30:00.000Z",
+                "hs_meeting_location": "Berlin",
+                "hs_meeting_outcome": "SCHEDULED",
+                "hubspot_owner_id": self.seller["id"],
+            },
+        )
+        self.sandbox.store.associate("meetings", meeting["id"], "contacts", contact["id"])
+        self.sandbox.store.associate("meetings", meeting["id"], "deals", deal["id"])
+        self.pull_meetings()
+        event = self.event_of(meeting)
+        self.assertEqual(event.start, datetime(2026, 3, 29, 0, 30))
+        self.assertEqual(event.stop, datetime(2026, 3, 29, 2, 30))
+        self.assertEqual(event.opportunity_id, self.lead_of(deal))
+        self.assertEqual(event.user_id, self.salesman)
+        self.assertIn(partner, event.partner_ids)
+        self.assertEqual(event.hubspot_meeting_outcome, "SCHEDULED")
+        self.assertFalse(self.env["mail.mail"].search([("model", "=", "calendar.event")]))
+        self.sandbox.store.update_object(
+            "meetings", meeting["id"], {"hs_meeting_outcome": "COMPLETED"}
+        )
+        self.pull_meetings()
+        self.assertEqual(event.hubspot_meeting_outcome, "COMPLETED")
+        # Moved in Odoo by an hour: HubSpot gets the same instants.
+        event.write({"start": datetime(2026, 3, 29, 1, 30), "stop": datetime(2026, 3, 29, 3, 30)})
+        self.sync("queue")
+        props = self.hs_get("meetings", meeting["id"])["properties"]
+        self.assertTrue(props["hs_meeting_start_time"].startswith("2026-03-29T01:30:00"))
+        self.assertTrue(props["hs_meeting_end_time"].startswith("2026-03-29T03:30:00"))
+
+    def test_an_event_on_an_opportunity_becomes_a_meeting_with_its_deal(self):
+        contact, _partner = self.synced_contact()
+        deal = self.hs_deal(dealname="Demo deal", contact_id=contact["id"])
+        self.sync("deals")
+        lead = self.lead_of(deal)
+        event = self.env["calendar.event"].create(
+            {
+                "name": "Demo",
+                "start": datetime(2026, 10, 25, 8, 0),
+                "stop": datetime(2026, 10, 25, 9, 0),
+                "res_model_id": self.env["ir.model"]._get_id("crm.lead"),
+                "res_id": lead.id,
+                "opportunity_id": lead.id,
+                "user_id": self.salesman.id,
+            }
+        )
+        self.sync("queue")
+        binding = self.env["hubspot.meeting.binding"].search([("odoo_id", "=", event.id)])
+        props = self.hs_get("meetings", binding.hubspot_id)["properties"]
+        self.assertEqual(props["hs_meeting_title"], "Demo")
+        self.assertTrue(props["hs_meeting_start_time"].startswith("2026-10-25T08:00:00"))
+        self.assertEqual(props["hubspot_owner_id"], self.seller["id"])
+        self.assertEqual(self.associated("meetings", binding.hubspot_id, "deals"), {deal["id"]})
+        self.assertEqual(
+            self.associated("meetings", binding.hubspot_id, "contacts"), {contact["id"]}
+        )
+        self.pull_meetings()
+        self.assertEqual(self.sandbox.store.count("meetings"), 1)
+        self.assertEqual(
+            self.env["calendar.event"].search_count([("opportunity_id", "=", lead.id)]), 1
+        )
