@@ -62,6 +62,11 @@ class HubspotActivityBinding(models.AbstractModel):
         ]
 
     @api.model
+    def _hubspot_holder_models(self):
+        """The Odoo models of the records activities of this type may be on."""
+        return {target._odoo_model()._name for _name, target in self._hubspot_holder_types()}
+
+    @api.model
     def _hubspot_holder_type(self, record):
         """The binding model of the type the Odoo ``record`` is synced as, if any."""
         for _name, target in self._hubspot_holder_types():

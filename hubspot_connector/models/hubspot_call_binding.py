@@ -40,7 +40,7 @@ class HubspotCallBinding(models.Model):
     def _hubspot_fits(self, records):
         """Messages of the "Call" activity type (logged calls, done call activities)."""
         call = self.env.ref(CALL_TYPE)
-        models_ = self._hubspot_message_models()
+        models_ = self._hubspot_holder_models()
         return records.filtered(
             lambda m: (
                 m.mail_activity_type_id == call and m.model in models_ and not is_html_empty(m.body)

@@ -34,7 +34,7 @@ class HubspotMeetingBinding(models.Model):
 
     @api.model
     def _hubspot_fits(self, records):
-        models_ = {target._odoo_model()._name for _name, target in self._hubspot_holder_types()}
+        models_ = self._hubspot_holder_models()
         return records.filtered(lambda e: e.res_model in models_ and not e.recurrency)
 
     @api.model

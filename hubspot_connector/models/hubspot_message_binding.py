@@ -20,10 +20,6 @@ class HubspotMessageBinding(models.AbstractModel):
     _hubspot_holder_fields = ("model", "res_id")
 
     @api.model
-    def _hubspot_message_models(self):
-        return {target._odoo_model()._name for _name, target in self._hubspot_holder_types()}
-
-    @api.model
     def _hubspot_create_defaults(self, payload, company):
         return {
             "message_type": "comment",

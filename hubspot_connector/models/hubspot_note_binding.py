@@ -31,7 +31,7 @@ class HubspotNoteBinding(models.Model):
         """Internal notes with a body on a record a holder type syncs; not the messages of
         an activity (a done activity, a logged call)."""
         note = self.env.ref("mail.mt_note")
-        models_ = self._hubspot_message_models()
+        models_ = self._hubspot_holder_models()
         return records.filtered(
             lambda m: (
                 m.message_type == "comment"

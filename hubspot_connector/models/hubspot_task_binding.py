@@ -57,7 +57,7 @@ class HubspotTaskBinding(models.Model):
     @api.model
     def _hubspot_fits(self, records):
         """Activities, done (archived) ones included, on a record a holder type syncs."""
-        models_ = {target._odoo_model()._name for _name, target in self._hubspot_holder_types()}
+        models_ = self._hubspot_holder_models()
         return records.filtered(lambda a: a.res_model in models_)
 
     @api.model

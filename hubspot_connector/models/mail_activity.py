@@ -1,4 +1,6 @@
-from odoo import models
+from collections import defaultdict
+
+from odoo import api, models
 
 # Context key: ids of the activities being marked done that stay, archived, for their binding.
 KEEP_DONE = "hubspot_keep_done"
@@ -14,6 +16,26 @@ class MailActivity(models.Model):
 
     _name = "mail.activity"
     _inherit = ["mail.activity", "hubspot.activity.record"]
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.context.get("hubspot_import"):
+            return super().create(vals_list)
+        # Odoo subscribes each assignee to the record in one insert per create, and two
+        # tasks of one owner on one record in a batch would insert that follower twice:
+        # they follow first. A task read from HubSpot notifies no one.
+        res_ids = defaultdict(set)
+        for vals in vals_list:
+            user_id = vals.get("user_id") or self.env.uid
+            res_ids[vals.get("res_model_id"), user_id].add(vals.get("res_id"))
+        for (model_id, user_id), ids in res_ids.items():
+            model = self.env["ir.model"].browse(model_id).model
+            partner = self.env["res.users"].browse(user_id).partner_id
+            if model and partner:
+                self.env[model].browse(ids).exists().message_subscribe(partner_ids=partner.ids)
+        return super(MailActivity, self.with_context(mail_activity_quick_update=True)).create(
+            vals_list
+        )
 
     def _action_done(self, feedback=False, attachment_ids=None):
         bound = self.env["mail.activity"]
