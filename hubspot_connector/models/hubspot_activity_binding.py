@@ -45,6 +45,7 @@ class HubspotActivityBinding(models.AbstractModel):
     # The Odoo fields holding the holder's model and id, and the activity's date.
     _hubspot_holder_fields = ("res_model", "res_id")
     _hubspot_date_field = "date"
+    _hubspot_start_date_fields = ("hubspot_activities_since", "hubspot_contacts_since")
 
     # ------------------------------------------------------------------
     # The holder

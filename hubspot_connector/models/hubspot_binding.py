@@ -72,6 +72,8 @@ class HubspotBinding(models.AbstractModel):
     _hubspot_odoo_id_property = None
     _hubspot_odoo_id_label = None
     _hubspot_property_group = None
+    # The company's start-date fields of this type: changing one reads the type again.
+    _hubspot_start_date_fields = ()
 
     company_id = fields.Many2one(
         "res.company",

@@ -163,7 +163,23 @@ class ResCompany(models.Model):
                 super(ResCompany, changed).write(
                     {"hubspot_token_verified": False, "hubspot_verified_api_url": False}
                 )
-        return super().write(vals)
+        result = super().write(vals)
+        restarted = [
+            object_type
+            for object_type, binding in self.env["hubspot.binding"]._hubspot_types().items()
+            if set(binding._hubspot_start_date_fields) & vals.keys()
+        ]
+        if restarted:
+            # The next pull reads these types from the start once: a start date moved
+            # back takes in what it left out.
+            self.env["hubspot.job.state"].sudo().search(
+                [
+                    ("company_id", "in", self.ids),
+                    ("object_type", "in", restarted),
+                    ("job", "=", "pull"),
+                ]
+            ).write({"cursor": False, "resume_point": False, "pass_started_at": False})
+        return result
 
     # ------------------------------------------------------------------
     # Connection and metadata

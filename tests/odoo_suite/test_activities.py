@@ -153,6 +153,23 @@ class TestNotesFromHubspot(NoteCase):
         self.sync("queue")
         self.assertEqual(self.sandbox.store.count("notes"), 2)
 
+    def test_a_start_date_moved_back_takes_in_the_notes_it_left_out(self):
+        contact, partner = self.synced_contact()
+        self.company.hubspot_activities_since = fields.Date.to_date("2026-06-01")
+        spring = self.hs_note("Spring", when=datetime(2026, 4, 1, 9, 0), contacts=[contact])
+        # Last changed long before the next pass begins: no search finds it again.
+        self.sandbox.store.update_object(
+            "notes",
+            spring["id"],
+            {"hs_note_body": "Spring note"},
+            modified_at=datetime.utcnow() - timedelta(hours=1),
+        )
+        self.pull_notes()
+        self.assertFalse(self.message_of(spring))
+        self.company.hubspot_activities_since = fields.Date.to_date("2026-01-01")
+        self.pull_notes()
+        self.assertEqual(self.message_of(spring).res_id, partner.id)
+
     def test_an_owner_who_is_no_user_is_named_then_becomes_the_author(self):
         contact, _partner = self.synced_contact()
         owner = self.sandbox.store.add_owner("later@example.com", "Late", "Comer")
