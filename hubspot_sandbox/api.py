@@ -571,7 +571,8 @@ def list_owners(req):
     start = req.offset()
     email = (req.arg("email") or "").strip().lower()
     with store.lock:
-        owners = [] if req.flag("archived") else list(store.owners.values())
+        archived = req.flag("archived")
+        owners = [o for o in store.owners.values() if o["archived"] == archived]
     owners = [o for o in owners if not email or o["email"].lower() == email]
     body = {"results": owners[start : start + limit]}
     if start + limit < len(owners):

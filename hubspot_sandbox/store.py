@@ -889,6 +889,14 @@ class Store:
             owner = {"id": owner_id, "email": email, "firstName": first_name}
             return dict(self._put_owner({**owner, "lastName": last_name}))
 
+    def archive_owner(self, owner_id):
+        """Deactivate an owner, as removing a user does: HubSpot then lists it among the
+        archived owners, ``userId`` empty and ``userIdIncludingInactive`` kept."""
+        with self.lock:
+            owner = self.owners[str(owner_id)]
+            owner.update(archived=True, userId=None, updatedAt=iso(now_ms()))
+            return dict(owner)
+
     def add_pipeline(self, label, stages, pipeline_id=None):
         """Add a deal pipeline; ``stages`` in HubSpot's stage shape, ids optional.
 

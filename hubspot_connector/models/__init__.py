@@ -3,6 +3,7 @@ from . import hubspot_option_mixin
 from . import hubspot_lead_status
 from . import hubspot_lifecycle_stage
 from . import hubspot_pipeline
+from . import hubspot_owner
 from . import hubspot_stage_mapping
 from . import hubspot_deal_stage
 from . import hubspot_field_mapping
@@ -24,6 +25,13 @@ from . import hubspot_partner_binding
 from . import hubspot_company_binding
 from . import hubspot_contact_binding
 from . import hubspot_deal_binding
+from . import hubspot_activity_binding
+from . import hubspot_message_binding
+from . import hubspot_note_binding
+from . import hubspot_task_binding
+from . import hubspot_call_binding
+from . import hubspot_email_binding
+from . import hubspot_meeting_binding
 from . import hubspot_bound_mixin
 from . import res_company
 from . import res_config_settings
@@ -33,3 +41,7 @@ from . import res_users
 from . import hubspot_webhook_replay
 from . import hubspot_webhook_stat
 from . import hubspot_webhook
+from . import hubspot_activity_record
+from . import mail_message
+from . import mail_activity
+from . import calendar_event

@@ -42,12 +42,27 @@ class HubspotBindingAssociations(models.AbstractModel):
 
     @api.model
     def _hubspot_association_fields(self):
-        """``{property: Odoo field}`` of the mapped associations."""
+        """``{property: Odoo field}`` of the associations an Odoo field holds.
+
+        Only those of the ``association`` converter: another converter may read
+        associations for something else (which record an activity is on).
+        """
         return {
             name: mapping.odoo_field
             for mapping in self._hubspot_mappings()
+            if mapping.converter == "association"
             for name in mapping.hubspot_properties
             if name.startswith(ASSOCIATION_PREFIX)
+        }
+
+    @api.model
+    def _hubspot_field_association_specs(self):
+        """``{property: declaration}`` of the associations an Odoo field holds."""
+        fields_by_prop = self._hubspot_association_fields()
+        return {
+            prop: spec
+            for prop, spec in self._hubspot_association_specs().items()
+            if prop in fields_by_prop
         }
 
     @api.model
@@ -225,7 +240,7 @@ class HubspotBindingAssociations(models.AbstractModel):
             return needed
         for source in self._hubspot_types().values():
             fields_by_prop = source._hubspot_association_fields()
-            for prop, spec in source._hubspot_association_specs().items():
+            for prop, spec in source._hubspot_field_association_specs().items():
                 if spec.to_type != self._hubspot_object_type:
                     continue
                 field = fields_by_prop[prop]
@@ -249,7 +264,7 @@ class HubspotBindingAssociations(models.AbstractModel):
         for company in self.company_id:
             targets = self.filtered(lambda b, company=company: b.company_id == company)
             for source in self._hubspot_types().values():
-                for spec in source._hubspot_association_specs().values():
+                for spec in source._hubspot_field_association_specs().values():
                     if spec.to_type == self._hubspot_object_type:
                         source._hubspot_targets_linked(company, spec, targets)
 
@@ -270,7 +285,7 @@ class HubspotBindingAssociations(models.AbstractModel):
 
     @api.model
     def _hubspot_take_up_linked_targets(self, company):
-        specs = self._hubspot_association_specs()
+        specs = self._hubspot_field_association_specs()
         if not specs:
             return
         waiting = self._hubspot_waiting_bindings(company)

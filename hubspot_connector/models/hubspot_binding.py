@@ -76,6 +76,8 @@ class HubspotBinding(models.AbstractModel):
     _hubspot_odoo_id_property = None
     _hubspot_odoo_id_label = None
     _hubspot_property_group = None
+    # The company's start-date fields of this type: changing one reads the type again.
+    _hubspot_start_date_fields = ()
 
     company_id = fields.Many2one(
         "res.company",
@@ -202,6 +204,12 @@ class HubspotBinding(models.AbstractModel):
         binding of another type only while none of a fitting type exists.
         """
         return records
+
+    @api.model
+    def _hubspot_scan_associated(self, company, client):
+        """Import objects of this type that synced records were associated with after the
+        objects' last change (a search by last-modified time misses them); return counts."""
+        return {}
 
     @api.model
     def _hubspot_fetch_metadata(self, company, client):

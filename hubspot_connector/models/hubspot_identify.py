@@ -224,6 +224,10 @@ class HubspotBindingIdentify(models.AbstractModel):
         self._hubspot_handle_remote_removal(company, gone)
         return stats
 
+    def _hubspot_archive_odoo_record(self):
+        """Archive the Odoo record of the binding ``self``, as the sync (no echo)."""
+        self.odoo_id.with_context(**IMPORT_CONTEXT).sudo().write({"active": False})
+
     @api.model
     def _hubspot_handle_remote_removal(self, company, hubspot_ids):
         """Apply the deletion policy to Odoo records whose HubSpot object is gone.
@@ -240,7 +244,7 @@ class HubspotBindingIdentify(models.AbstractModel):
             if company.hubspot_delete_policy_hubspot2odoo == "archive":
                 journal._log("archived", binding, note=self.env._("Archived in HubSpot."))
                 binding._drop_link(self.env._("Archived in HubSpot."))
-                binding.odoo_id.with_context(**IMPORT_CONTEXT).sudo().write({"active": False})
+                binding._hubspot_archive_odoo_record()
             else:
                 journal._log(
                     "kept",

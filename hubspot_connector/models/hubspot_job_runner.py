@@ -178,6 +178,7 @@ class HubspotJobRunner(models.AbstractModel):
         search: they are listed at a slower cadence of their own. Returns
         ``(summary, finished)``.
         """
+        first_pass = not state.cursor
         resume = state.resume_point or {}
         since_ms = resume.get("ms")
         if since_ms is None and state.cursor:
@@ -212,6 +213,10 @@ class HubspotJobRunner(models.AbstractModel):
             company._hubspot_commit()
         summary = {"pulled": totals}
         if finished and company._hubspot_archived_scan_due(state):
+            if not first_pass:
+                # Associations made later move no last-modified date: looked for at this
+                # cadence (a first pass read every object already).
+                summary["associated_scan"] = binding._hubspot_scan_associated(company, client)
             summary["archived_scan"] = self._hubspot_pull_archived(binding, company, client, state)
         return summary, finished
 

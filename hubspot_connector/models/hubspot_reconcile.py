@@ -1,3 +1,5 @@
+from datetime import date
+
 from odoo import api, models
 from odoo.tools import html2plaintext, is_html_empty, plaintext2html
 
@@ -235,66 +237,69 @@ class HubspotBindingReconcile(models.AbstractModel):
             )
         return {mapping.odoo_field: value or False}
 
-    # Owners: a HubSpot owner is the Odoo user with the owner's e-mail, for every type.
+    # Owners: a HubSpot owner is the Odoo user of its row in the owners table, for every type.
 
     @api.model
-    def _hubspot_owner_emails(self):
-        """HubSpot owners' e-mails by owner id, read once per run and only if needed."""
+    def _hubspot_owner_map(self, refresh=False):
+        """The owners table of the portal (``hubspot.owner._hubspot_map``), once per run.
+
+        ``refresh`` reads HubSpot's owners into the table first, at most once per
+        run: an owner id or a salesperson the table does not know may be new.
+        """
+        company = self.company_id[:1] or self.env.company
         cache = self.env.context.get("hubspot_run")
-        if not cache:
-            return None
-        return cache.get(
-            "owner_emails",
-            lambda: {
-                owner["id"]: (owner.get("email") or "").lower()
-                for owner in cache.client.iter_owners()
-            },
-        )
+        owners = self.env["hubspot.owner"]
 
-    @api.model
-    def _hubspot_user_ids_by_email(self):
-        def compute():
-            users = self.env["res.users"].sudo().search([])
-            by_email = {(user.login or "").lower(): user.id for user in users}
-            by_email.update({(user.email or "").lower(): user.id for user in users if user.email})
-            return by_email
+        def read():
+            return owners._hubspot_map(company)
 
-        return self._hubspot_cached("user_ids_by_email", compute)
+        table = self._hubspot_cached(("owners", company.id), read)
+        if refresh and cache:
+
+            def reread():
+                owners._hubspot_refresh(company, cache.client)
+                table.update(read())
+                return True
+
+            cache.get(("owners_read", company.id), reread)
+        return table
 
     def _odoo2hubspot_owner(self, mapping, base):
-        """The HubSpot owner with the salesperson's e-mail."""
+        """The HubSpot owner whose Odoo user is the salesperson."""
         name = mapping.hubspot_properties[0]
-        owners = self._hubspot_owner_emails()
-        if owners is None:
-            return {name: base.get(name, "")}
         user = self.odoo_id[mapping.odoo_field]
         if not user:
             return {name: ""}
-        email = (user.email or user.login or "").lower()
-        by_email = {owner_email: owner_id for owner_id, owner_email in owners.items()}
-        if email not in by_email:
+        owner_id = self._hubspot_owner_map()["owners"].get(user.id)
+        if owner_id is None:
+            owner_id = self._hubspot_owner_map(refresh=True)["owners"].get(user.id)
+        if owner_id is None:
             raise HubspotValueError(
                 self.env._(
-                    "Salesperson %(user)s has no HubSpot user with e-mail %(email)s.",
+                    "Salesperson %(user)s is no HubSpot owner: no owner has e-mail %(email)s "
+                    "or was given this user in the HubSpot owners.",
                     user=user.name,
-                    email=email,
+                    email=(user.email or user.login or "").lower(),
                 ),
                 "unknown_owner",
                 waiting=True,
             )
-        return {name: by_email[email]}
+        return {name: owner_id}
 
     def _hubspot2odoo_owner(self, mapping, remote, payload):
         owner_id = remote[mapping.hubspot_properties[0]]
         if not owner_id:
             return {mapping.odoo_field: False}
-        email = (self._hubspot_owner_emails() or {}).get(owner_id)
-        user = email and self._hubspot_user_ids_by_email().get(email)
+        known = self._hubspot_owner_map()["users"]
+        if owner_id not in known:
+            known = self._hubspot_owner_map(refresh=True)["users"]
+        user, email, _name = known.get(owner_id, (False, "", ""))
         if not user:
             raise HubspotValueError(
                 self.env._(
                     "HubSpot owner %(owner)s (%(email)s) is no Odoo user: the salesperson "
-                    "is set as soon as a user with that e-mail exists.",
+                    "is set as soon as a user with that e-mail exists, or is chosen in the "
+                    "HubSpot owners.",
                     owner=owner_id,
                     email=email or "?",
                 ),
@@ -420,6 +425,8 @@ class HubspotBindingReconcile(models.AbstractModel):
             old_raw = self.odoo_id[field]
             if isinstance(old_raw, models.BaseModel):
                 old_raw = old_raw.id or False
+            elif isinstance(old_raw, date):  # a datetime too: kept as Odoo's text
+                old_raw = self.odoo_id._fields[field].to_string(old_raw)
             journal._log(
                 "odoo_overwritten",
                 self,

@@ -90,6 +90,42 @@ class ResCompany(models.Model):
         "with the companies they are associated with.",
     )
     hubspot_sync_deals = fields.Boolean(string="Sync HubSpot Deals", default=True)
+    hubspot_sync_notes = fields.Boolean(
+        string="Sync HubSpot Notes",
+        help="HubSpot notes on synced records become internal notes in the chatter, and "
+        "internal notes logged on synced partners and opportunities become HubSpot notes.",
+    )
+    hubspot_sync_tasks = fields.Boolean(
+        string="Sync HubSpot Tasks",
+        help="HubSpot tasks on synced records become scheduled activities, and activities "
+        "scheduled on synced partners and opportunities become HubSpot tasks; done on "
+        "either side completes the other.",
+    )
+    hubspot_sync_calls = fields.Boolean(
+        string="Sync HubSpot Calls",
+        help="Calls logged in HubSpot on synced records appear in the chatter, and a Call "
+        "activity marked done on a synced partner or opportunity is logged in HubSpot.",
+    )
+    hubspot_sync_meetings = fields.Boolean(
+        string="Sync HubSpot Meetings",
+        help="HubSpot meetings on synced records become calendar events, and events on "
+        "synced partners and opportunities become HubSpot meetings.",
+    )
+    hubspot_sync_emails = fields.Boolean(
+        string="Sync HubSpot E-mails",
+        help="E-mails logged in HubSpot on synced records appear in the chatter (one way: "
+        "Odoo's e-mails are not sent to HubSpot, which may log them itself).",
+    )
+    hubspot_email_content_redacted = fields.Boolean(
+        readonly=True,
+        help="HubSpot hid the content of e-mails: the private app lacks the "
+        "sales-email-read scope.",
+    )
+    hubspot_activities_since = fields.Date(
+        string="Activities Since",
+        help="Notes dated and tasks due before this day are not synced. Empty: the "
+        "contacts' start date.",
+    )
     hubspot_partner_category_id = fields.Many2one(
         "res.partner.category",
         string="HubSpot Contacts Tag",
@@ -136,7 +172,23 @@ class ResCompany(models.Model):
                 super(ResCompany, changed).write(
                     {"hubspot_token_verified": False, "hubspot_verified_api_url": False}
                 )
-        return super().write(vals)
+        result = super().write(vals)
+        restarted = [
+            object_type
+            for object_type, binding in self.env["hubspot.binding"]._hubspot_types().items()
+            if set(binding._hubspot_start_date_fields) & vals.keys()
+        ]
+        if restarted:
+            # The next pull reads these types from the start once: a start date moved
+            # back takes in what it left out.
+            self.env["hubspot.job.state"].sudo().search(
+                [
+                    ("company_id", "in", self.ids),
+                    ("object_type", "in", restarted),
+                    ("job", "=", "pull"),
+                ]
+            ).write({"cursor": False, "resume_point": False, "pass_started_at": False})
+        return result
 
     # ------------------------------------------------------------------
     # Connection and metadata
@@ -163,10 +215,10 @@ class ResCompany(models.Model):
             cron._trigger()
 
     def _hubspot_fetch_metadata(self):
-        """Read what each object type needs from HubSpot: options, pipelines and stages."""
+        """Read what each object type needs from HubSpot: owners, options, pipelines, stages."""
         self.ensure_one()
         client = self._hubspot_client()
-        counts = {}
+        counts = self.env["hubspot.owner"]._hubspot_refresh(self, client)
         for binding_model in self.env["hubspot.binding"]._hubspot_types().values():
             counts.update(binding_model._hubspot_fetch_metadata(self, client))
         self._hubspot_reevaluate_waiting()

@@ -44,6 +44,19 @@ class ResConfigSettings(models.TransientModel):
     hubspot_sync_companies = fields.Boolean(
         related="company_id.hubspot_sync_companies", readonly=False
     )
+    hubspot_sync_notes = fields.Boolean(related="company_id.hubspot_sync_notes", readonly=False)
+    hubspot_sync_tasks = fields.Boolean(related="company_id.hubspot_sync_tasks", readonly=False)
+    hubspot_sync_calls = fields.Boolean(related="company_id.hubspot_sync_calls", readonly=False)
+    hubspot_sync_meetings = fields.Boolean(
+        related="company_id.hubspot_sync_meetings", readonly=False
+    )
+    hubspot_sync_emails = fields.Boolean(related="company_id.hubspot_sync_emails", readonly=False)
+    hubspot_email_content_redacted = fields.Boolean(
+        related="company_id.hubspot_email_content_redacted"
+    )
+    hubspot_activities_since = fields.Date(
+        related="company_id.hubspot_activities_since", readonly=False
+    )
     hubspot_partner_category_id = fields.Many2one(
         related="company_id.hubspot_partner_category_id", readonly=False
     )

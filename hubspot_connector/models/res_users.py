@@ -17,10 +17,5 @@ class ResUsers(models.Model):
         return result
 
     def _hubspot_owner_may_match(self):
-        """Records whose HubSpot owner had no Odoo user get their user now, of every type."""
-        types = self.env["hubspot.binding"]._hubspot_types().values()
-        for company in self.env["res.company"].sudo()._hubspot_companies():
-            for binding_model in types:
-                owners = binding_model._hubspot_owner_properties()
-                if owners:
-                    binding_model._hubspot_reevaluate_waiting(company, dict.fromkeys(owners))
+        """HubSpot owners get their user now, and their records of every type with them."""
+        self.env["hubspot.owner"]._hubspot_rematch_all()

@@ -572,6 +572,10 @@ class HubspotClient:
     def get_pipelines(self, object_type="deals"):
         return self._request("GET", f"/crm/v3/pipelines/{object_type}").get("results", [])
 
+    def get_call_dispositions(self):
+        """The portal's call outcomes: ``[{"id", "label"}]``."""
+        return self._request("GET", "/calling/v1/dispositions")
+
     def get_properties(self, object_type):
         return self._request("GET", f"/crm/v3/properties/{object_type}").get("results", [])
 

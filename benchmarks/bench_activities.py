@@ -1,0 +1,235 @@
+"""Benchmark: the first import of a sales team's timeline, then 1,000 new notes on each side.
+
+    python benchmarks/bench_activities.py [--contacts 50000] [--activities 500000]
+                                          [--database hubspot_bench]
+
+Needs Odoo 18 importable and PostgreSQL (as bin/test does); makes a fresh database. The
+sandbox runs in a subprocess with HubSpot's Professional limits and holds the demo portal:
+a deal per five contacts, a company per ten, and the activities split as a sales team logs
+them (notes, tasks, calls, meetings, e-mails). Companies, contacts and deals are imported
+first; then each activity type's pull job runs as the scheduler runs it. Figures:
+
+* HubSpot requests of the activities' first import, against
+  activities / 200 + associations / 1,000 + 20;
+* Odoo-side time of that import (time spent outside HTTP) against a plain batched ORM
+  create of the same messages, activities and events in the same database;
+* resident memory after 10,000 activities and at the end (target: flat);
+* 1,000 notes made in HubSpot, then 1,000 notes logged in Odoo: requests and seconds until
+  both sides agree.
+"""
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_associations import plain_vals  # noqa: E402
+from bench_client_read import TOKEN, Sandbox  # noqa: E402
+from bench_sync import (  # noqa: E402
+    DATABASE,
+    LIMITS,
+    PLAIN_CONTEXT,
+    Meter,
+    fresh_database,
+    plain_create_seconds,
+)
+
+from hubspot_sandbox.demo_activities import MIX  # noqa: E402
+from hubspot_sandbox.demo_data import generate  # noqa: E402
+
+RECORD_TYPES = ("companies", "contacts", "deals")
+ACTIVITY_TYPES = ("notes", "tasks", "calls", "meetings", "emails")
+# What a plain import of each Odoo model would write.
+PLAIN_FIELDS = {
+    "mail.message": [
+        "model",
+        "res_id",
+        "body",
+        "date",
+        "author_id",
+        "message_type",
+        "subtype_id",
+        "mail_activity_type_id",
+        "subject",
+        "email_from",
+    ],
+    "mail.activity": [
+        "res_model_id",
+        "res_id",
+        "summary",
+        "note",
+        "date_deadline",
+        "activity_type_id",
+        "user_id",
+        "active",
+    ],
+    "calendar.event": [
+        "name",
+        "start",
+        "stop",
+        "location",
+        "description",
+        "user_id",
+        "res_model_id",
+        "res_id",
+        "opportunity_id",
+        "partner_ids",
+    ],
+}
+
+
+def connect(env, sandbox):
+    params = env["ir.config_parameter"]
+    params.set_param("hubspot_connector.job_time_budget", 24 * 3600)
+    params.set_param("hubspot_connector.requests_per_10s", 190)
+    env.company.write(
+        {
+            "hubspot_access_token": TOKEN,
+            "hubspot_api_url": sandbox.url,
+            "hubspot_token_verified": True,
+            "hubspot_verified_api_url": sandbox.url,
+            **{f"hubspot_sync_{kind}": True for kind in RECORD_TYPES + ACTIVITY_TYPES},
+        }
+    )
+
+
+def plain_seconds(env, bindings):
+    """A plain batched create of what the activity bindings made, per Odoo model."""
+    by_model = {}
+    for binding in bindings:
+        records = binding.search([]).odoo_id.with_context(active_test=False)
+        by_model.setdefault(records._name, records.browse())
+        by_model[records._name] |= records
+    total = 0.0
+    context = dict(PLAIN_CONTEXT, no_mail_to_attendees=True, dont_notify=True)
+    for model, records in by_model.items():
+        vals_list = plain_vals(records, PLAIN_FIELDS[model])
+        for vals in vals_list:
+            if "partner_ids" in vals:
+                vals["partner_ids"] = [(6, 0, vals["partner_ids"])]
+        total += plain_create_seconds(env(context=context), model, vals_list)
+    return total
+
+
+def new_notes_in_hubspot(sandbox, contact_ids, count):
+    """``count`` notes made through HubSpot's batch API, each on a synced contact."""
+    now = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    for start in range(0, count, 100):
+        inputs = [
+            {
+                "properties": {"hs_note_body": f"<p>Bench note {n}</p>", "hs_timestamp": now},
+                "associations": [
+                    {
+                        "to": {"id": contact_ids[n % len(contact_ids)]},
+                        "types": [
+                            {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 202}
+                        ],
+                    }
+                ],
+            }
+            for n in range(start, min(start + 100, count))
+        ]
+        requests.post(
+            f"{sandbox.url}/crm/v3/objects/notes/batch/create",
+            json={"inputs": inputs},
+            headers=headers,
+            timeout=60,
+        ).raise_for_status()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--contacts", type=int, default=50_000)
+    parser.add_argument("--activities", type=int, default=500_000)
+    parser.add_argument("--database", default=DATABASE)
+    args = parser.parse_args()
+    conf = fresh_database(args.database)
+
+    import odoo
+    from odoo.modules.registry import Registry
+
+    odoo.tools.config.parse_config(["-c", str(conf), "-d", args.database, "--log-level=warn"])
+    data = generate(args.contacts, args.contacts // 5, seed=7, activities=args.activities)
+    kinds = {kind: len(data[kind]) for kind in MIX}
+    activity_links = sum(1 for link in data["associations"] if link["from_type"] in MIX)
+    with Sandbox(False, **LIMITS) as sandbox, Registry(args.database).cursor() as cr:
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        connect(env, sandbox)
+        sandbox.control("seed", data)
+        for owner in data["owners"]:
+            env["res.users"].create(
+                {"name": owner["email"], "login": owner["email"], "email": owner["email"]}
+            )
+        env.company._hubspot_fetch_metadata()
+        for pipeline in env["hubspot.pipeline"].search([("team_id", "=", False)]):
+            pipeline.team_id = env["crm.team"].create({"name": pipeline.name})
+        env.cr.commit()
+        runner = env["hubspot.job.runner"]
+        started = time.perf_counter()
+        for object_type in RECORD_TYPES:
+            runner._cron_hubspot_pull(object_type)
+        records_wall = time.perf_counter() - started
+        sandbox.control("stats/reset", {})
+
+        types = env["hubspot.binding"]._hubspot_types()
+        bindings = [types[kind] for kind in ACTIVITY_TYPES]
+        requests_by_type, started = {}, time.perf_counter()
+        with Meter(*(type(binding) for binding in bindings)) as meter:
+            for kind in ACTIVITY_TYPES:
+                before = sandbox.control("stats")["total"]
+                runner._cron_hubspot_pull(kind)
+                requests_by_type[kind] = sandbox.control("stats")["total"] - before
+        wall = time.perf_counter() - started
+        stats = sandbox.control("stats")
+        synced = sum(binding.search_count([]) for binding in bindings)
+        plain = plain_seconds(env, bindings)
+
+        total = sum(kinds.values())
+        budget = total // 200 + activity_links // 1000 + 20
+        print(f"\n== records: {args.contacts} contacts imported first in {records_wall:.0f} s")
+        print(f"== activities: {kinds}, {activity_links} associations; {synced} synced")
+        print(
+            f"requests: {stats['total']} (budget {budget}), "
+            f"{stats['by_status'].get('429', 0)} x 429, {wall:.0f} s wall; per type "
+            f"{requests_by_type}"
+        )
+        print(f"  {stats['by_endpoint']}")
+        print(
+            f"Odoo side: {meter.seconds:.1f} s vs plain batched create {plain:.1f} s: "
+            f"ratio {meter.seconds / plain:.2f} (target <= 2)"
+        )
+        mib = 1024 * 1024
+        rss_10k, rss_end = meter.rss.get("10k", 0) / mib, meter.rss["end"] / mib
+        print(f"resident memory after 10,000: {rss_10k:.0f} MiB, at the end: {rss_end:.0f} MiB")
+
+        contact_ids = env["hubspot.contact.binding"].search([], limit=1000).mapped("hubspot_id")
+        new_notes_in_hubspot(sandbox, contact_ids, 1000)
+        sandbox.control("stats/reset", {})
+        started = time.perf_counter()
+        runner._cron_hubspot_pull("notes")
+        print(
+            f"1,000 notes made in HubSpot: {sandbox.control('stats')['total']} requests, "
+            f"{time.perf_counter() - started:.1f} s until Odoo has them"
+        )
+        partners = env["hubspot.contact.binding"].search([], limit=1000).odoo_id
+        for partner in partners:
+            partner.message_post(
+                body="Bench note from Odoo", subtype_xmlid="mail.mt_note", message_type="comment"
+            )
+        env.cr.commit()
+        sandbox.control("stats/reset", {})
+        started = time.perf_counter()
+        runner._cron_hubspot_push()
+        print(
+            f"1,000 notes logged in Odoo: {sandbox.control('stats')['total']} requests, "
+            f"{time.perf_counter() - started:.1f} s until HubSpot has them"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,54 @@
+from odoo import api, fields, models
+
+from .hubspot_common import HubspotAssociation
+
+
+class HubspotMeetingBinding(models.Model):
+    """A HubSpot meeting and the calendar event it is in Odoo.
+
+    Start and end travel as UTC instants, exact whatever the time zones and
+    daylight-saving changes. The event is on the opportunity (``opportunity_id``)
+    or the partner the meeting is placed on, who attends it; the organiser is
+    the owner's user. Its outcome in HubSpot shows on the event.
+    """
+
+    _name = "hubspot.meeting.binding"
+    _inherit = "hubspot.activity.binding"
+    _description = "HubSpot Meeting Binding"
+    _hubspot_object_type = "meetings"
+    _hubspot_object_label = "Meeting"
+    _hubspot_type_id = "0-47"
+    _hubspot_enabled_field = "hubspot_sync_meetings"
+    _hubspot_odoo_id_property = "odoo_event_id"
+    _hubspot_odoo_id_label = "Odoo event ID"
+    _hubspot_associations = (
+        HubspotAssociation("deals", 212),
+        HubspotAssociation("contacts", 200),
+        HubspotAssociation("companies", 188),
+    )
+    _hubspot_date_field = "start"
+
+    odoo_id = fields.Many2one(
+        "calendar.event", string="Event", required=True, readonly=True, ondelete="cascade"
+    )
+
+    @api.model
+    def _hubspot_fits(self, records):
+        models_ = self._hubspot_holder_models()
+        return records.filtered(lambda e: e.res_model in models_ and not e.recurrency)
+
+    @api.model
+    def _hubspot_holder_vals(self, model, record_id):
+        """The event is on the record, and its partner (or the opportunity's) attends."""
+        vals = {"res_model_id": self.env["ir.model"]._get_id(model), "res_id": record_id}
+        record = self.env[model].browse(record_id)
+        attendee = record if model == "res.partner" else record.partner_id
+        if model == "crm.lead":
+            vals["opportunity_id"] = record_id
+        if attendee:
+            vals["partner_ids"] = [fields.Command.link(attendee.id)]
+        return vals
+
+    @api.model
+    def _hubspot_payload_label(self, payload):
+        return payload["properties"].get("hs_meeting_title") or payload["id"]
