@@ -222,7 +222,14 @@ class HubspotBindingExport(models.AbstractModel):
         """Create records in HubSpot by upsert on their unique Odoo id, so a retry never
         duplicates; returns the (binding, plan) pairs that made it."""
         name = self._hubspot_odoo_id_property
-        self._hubspot_ensure_odoo_id_property(client)
+        try:
+            self._hubspot_ensure_odoo_id_property(client)
+        except HubspotError as error:
+            # Without the property no create is safe to repeat: the batch fails as its
+            # write would (each record listed, retried later), not the whole run.
+            for binding, _plan in new:
+                binding._hubspot_push_failed(error, failed, stats)
+            return []
         inputs = []
         for binding, plan in new:
             key = self._hubspot_odoo_key(binding.odoo_id.id)
