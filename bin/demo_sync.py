@@ -134,6 +134,7 @@ def summary(env, sandbox_stats, seed):
         ("  amount converted from another currency", len(other_currency)),
         ("left out: their pipeline has no sales team", sum(left_out.mapped("held_count"))),
     ]
+    rows += activity_rows(env)
     status = sandbox_stats["by_status"]
     rows += [
         ("Requests to HubSpot", f"{sandbox_stats['total']} (429: {status.get('429', 0)})"),
@@ -143,13 +144,31 @@ def summary(env, sandbox_stats, seed):
         "",
         "=== HubSpot sync: what happened ===",
         f"The sandbox held {len(seed.get('companies', []))} companies, "
-        f"{len(seed['contacts'])} contacts, {len(seed['deals'])} deals "
+        f"{len(seed['contacts'])} contacts, {len(seed['deals'])} deals, "
+        f"{sum(len(seed.get(t, [])) for t in ACTIVITY_SEED_KEYS)} activities "
         f"and {len(seed['owners'])} owners.",
     ]
     for label, value in rows:
         lines.append(f"\n{label}" if value is None else f"  {label:58} {value}")
     lines += needs_a_person(issues)
     return "\n".join(lines)
+
+
+# The seed's lists of activities (the sandbox's activity object types).
+ACTIVITY_SEED_KEYS = ("notes", "tasks", "calls", "meetings", "emails")
+
+
+def activity_rows(env):
+    """The other object types (activities): how many are linked, where they landed."""
+    rows = []
+    for binding in env["hubspot.binding"]._hubspot_types().values():
+        if binding._odoo_model()._name in ("res.partner", "crm.lead"):
+            continue
+        if not rows:
+            rows.append(("Activities", None))
+        linked = binding.sudo().search_count([("hubspot_id", "!=", False)])
+        rows.append((f"{binding._hubspot_object_label.lower()}s linked to HubSpot", linked))
+    return rows
 
 
 def sync_states(records):
@@ -192,6 +211,9 @@ def main(conf, database, sandbox_url, seed_file, webhook_secret=None):
                 "hubspot_webhook_secret": webhook_secret or False,
             }
         )
+        # Every object type on, activities included (they are off by default).
+        types = env["hubspot.binding"]._hubspot_types().values()
+        company.write({b._hubspot_enabled_field: True for b in types if b._hubspot_enabled_field})
         company._hubspot_verify_and_start()  # what saving the settings does
         prepare_odoo_side(env, seed)
         cr.commit()

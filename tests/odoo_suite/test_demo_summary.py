@@ -34,5 +34,6 @@ class TestDemoSummary(DealCase):
         self.assertIn("Several possible matches: 1 row\n", section)
         self.assertIn("Next step: Open the row, compare the candidates", section)
         self.assertRegex(text, r"sync states\s+1 in sync\n")
+        self.assertRegex(text, r"\nActivities\n(  \S.*\n)*  notes linked to HubSpot\s+0\n")
         self.assertNotIn("pipeline_without_team", text)
         self.assertNotIn("ambiguous_match", text)
