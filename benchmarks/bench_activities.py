@@ -14,13 +14,14 @@ first; then each activity type's pull job runs as the scheduler runs it. Figures
 * Odoo-side time of that import (time spent outside HTTP) against a plain batched ORM
   create of the same messages, activities and events in the same database;
 * resident memory after 10,000 activities and at the end (target: flat);
-* 1,000 notes made in HubSpot, then 1,000 notes logged in Odoo: requests and seconds until
-  both sides agree.
+* 1,000 activities made in HubSpot (notes, tasks, calls, meetings), then 1,000 made in
+  Odoo (notes, to-dos, meetings, calls done): requests and seconds until both sides agree.
 """
 
 import argparse
 import sys
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import requests
@@ -98,48 +99,128 @@ def connect(env, sandbox):
 
 
 def plain_seconds(env, bindings):
-    """A plain batched create of what the activity bindings made, per Odoo model."""
+    """A plain batched create of what the activity bindings made, per Odoo model:
+    ``(wall seconds, CPU seconds)``."""
     by_model = {}
     for binding in bindings:
         records = binding.search([]).odoo_id.with_context(active_test=False)
         by_model.setdefault(records._name, records.browse())
         by_model[records._name] |= records
-    total = 0.0
+    wall = cpu = 0.0
     context = dict(PLAIN_CONTEXT, no_mail_to_attendees=True, dont_notify=True)
     for model, records in by_model.items():
         vals_list = plain_vals(records, PLAIN_FIELDS[model])
         for vals in vals_list:
             if "partner_ids" in vals:
                 vals["partner_ids"] = [(6, 0, vals["partner_ids"])]
-        total += plain_create_seconds(env(context=context), model, vals_list)
-    return total
+        model_wall, model_cpu = plain_create_seconds(env(context=context), model, vals_list)
+        wall, cpu = wall + model_wall, cpu + model_cpu
+    return wall, cpu
 
 
-def new_notes_in_hubspot(sandbox, contact_ids, count):
-    """``count`` notes made through HubSpot's batch API, each on a synced contact."""
+# What a salesperson makes, a quarter each: properties and association type to a contact.
+NEW_IN_HUBSPOT = {
+    "notes": ({"hs_note_body": "<p>Bench note {n}</p>"}, 202),
+    "tasks": ({"hs_task_subject": "Bench task {n}", "hs_task_status": "NOT_STARTED"}, 204),
+    "calls": (
+        {
+            "hs_call_title": "Bench call {n}",
+            "hs_call_status": "COMPLETED",
+            "hs_call_duration": "60000",
+        },
+        194,
+    ),
+    "meetings": (
+        {
+            "hs_meeting_title": "Bench meeting {n}",
+            "hs_meeting_start_time": "{now}",
+            "hs_meeting_end_time": "{now}",
+        },
+        200,
+    ),
+}
+
+
+def new_in_hubspot(sandbox, contact_ids, count):
+    """``count`` activities made through HubSpot's batch API, a quarter of each type, each
+    on a synced contact."""
     now = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
     headers = {"Authorization": f"Bearer {TOKEN}"}
-    for start in range(0, count, 100):
-        inputs = [
+    per_type = count // len(NEW_IN_HUBSPOT)
+    for kind, (template, type_id) in NEW_IN_HUBSPOT.items():
+        for start in range(0, per_type, 100):
+            inputs = [
+                {
+                    "properties": dict(
+                        {k: v.format(n=n, now=now) for k, v in template.items()}, hs_timestamp=now
+                    ),
+                    "associations": [
+                        {
+                            "to": {"id": contact_ids[n % len(contact_ids)]},
+                            "types": [
+                                {
+                                    "associationCategory": "HUBSPOT_DEFINED",
+                                    "associationTypeId": type_id,
+                                }
+                            ],
+                        }
+                    ],
+                }
+                for n in range(start, min(start + 100, per_type))
+            ]
+            requests.post(
+                f"{sandbox.url}/crm/v3/objects/{kind}/batch/create",
+                json={"inputs": inputs},
+                headers=headers,
+                timeout=60,
+            ).raise_for_status()
+
+
+def new_in_odoo(env, partners):
+    """One activity per partner, a quarter of each: an internal note, a To-Do, a meeting,
+    and a call activity marked done (a logged call)."""
+    now = datetime.now().replace(microsecond=0)
+    model_id = env["ir.model"]._get_id("res.partner")
+    quarter = len(partners) // 4
+    for partner in partners[:quarter]:
+        partner.message_post(
+            body="Bench note from Odoo", subtype_xmlid="mail.mt_note", message_type="comment"
+        )
+    for partner in partners[quarter : 2 * quarter]:
+        partner.activity_schedule("mail.mail_activity_data_todo", summary="Bench to-do")
+    env["calendar.event"].with_context(no_mail_to_attendees=True).create(
+        [
             {
-                "properties": {"hs_note_body": f"<p>Bench note {n}</p>", "hs_timestamp": now},
-                "associations": [
-                    {
-                        "to": {"id": contact_ids[n % len(contact_ids)]},
-                        "types": [
-                            {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 202}
-                        ],
-                    }
-                ],
+                "name": "Bench meeting",
+                "start": now + timedelta(days=1),
+                "stop": now + timedelta(days=1, hours=1),
+                "res_model_id": model_id,
+                "res_id": partner.id,
+                "partner_ids": [(6, 0, partner.ids)],
             }
-            for n in range(start, min(start + 100, count))
+            for partner in partners[2 * quarter : 3 * quarter]
         ]
-        requests.post(
-            f"{sandbox.url}/crm/v3/objects/notes/batch/create",
-            json={"inputs": inputs},
-            headers=headers,
-            timeout=60,
-        ).raise_for_status()
+    )
+    for partner in partners[3 * quarter :]:
+        partner.activity_schedule(
+            "mail.mail_activity_data_call", summary="Bench call"
+        ).action_feedback(feedback="Reached")
+    env.cr.commit()
+
+
+def until_agreed(runner, kinds, sandbox, done):
+    """Run the jobs until ``done()``: requests and seconds."""
+    sandbox.control("stats/reset", {})
+    started = time.perf_counter()
+    for _attempt in range(5):
+        for kind in kinds:
+            if kind == "queue":
+                runner._cron_hubspot_push()
+            else:
+                runner._cron_hubspot_pull(kind)
+        if done():
+            break
+    return sandbox.control("stats")["total"], time.perf_counter() - started
 
 
 def main():
@@ -200,34 +281,48 @@ def main():
         )
         print(f"  {stats['by_endpoint']}")
         print(
-            f"Odoo side: {meter.seconds:.1f} s vs plain batched create {plain:.1f} s: "
-            f"ratio {meter.seconds / plain:.2f} (target <= 2)"
+            f"Odoo side: {meter.seconds:.1f} s vs plain batched create {plain[0]:.1f} s: "
+            f"ratio {meter.seconds / plain[0]:.2f} (target <= 2); CPU time {meter.cpu:.1f} s "
+            f"vs {plain[1]:.1f} s: ratio {meter.cpu / plain[1]:.2f}"
         )
         mib = 1024 * 1024
         rss_10k, rss_end = meter.rss.get("10k", 0) / mib, meter.rss["end"] / mib
         print(f"resident memory after 10,000: {rss_10k:.0f} MiB, at the end: {rss_end:.0f} MiB")
 
+        kinds = list(NEW_IN_HUBSPOT)
+        bindings_of = {kind: types[kind] for kind in kinds}
+        counts = {kind: bindings_of[kind].search_count([]) for kind in kinds}
         contact_ids = env["hubspot.contact.binding"].search([], limit=1000).mapped("hubspot_id")
-        new_notes_in_hubspot(sandbox, contact_ids, 1000)
-        sandbox.control("stats/reset", {})
-        started = time.perf_counter()
-        runner._cron_hubspot_pull("notes")
-        print(
-            f"1,000 notes made in HubSpot: {sandbox.control('stats')['total']} requests, "
-            f"{time.perf_counter() - started:.1f} s until Odoo has them"
+        new_in_hubspot(sandbox, contact_ids, 1000)
+        spent, seconds = until_agreed(
+            runner,
+            kinds,
+            sandbox,
+            lambda: sum(bindings_of[k].search_count([]) - counts[k] for k in kinds) >= 1000,
         )
-        partners = env["hubspot.contact.binding"].search([], limit=1000).odoo_id
-        for partner in partners:
-            partner.message_post(
-                body="Bench note from Odoo", subtype_xmlid="mail.mt_note", message_type="comment"
-            )
-        env.cr.commit()
-        sandbox.control("stats/reset", {})
-        started = time.perf_counter()
-        runner._cron_hubspot_push()
+        arrived = sum(bindings_of[k].search_count([]) - counts[k] for k in kinds)
         print(
-            f"1,000 notes logged in Odoo: {sandbox.control('stats')['total']} requests, "
-            f"{time.perf_counter() - started:.1f} s until HubSpot has them"
+            f"1,000 activities made in HubSpot (250 each: {', '.join(kinds)}): {arrived} in Odoo "
+            f"after {spent} requests and {seconds:.1f} s"
+        )
+
+        # A binding with a HubSpot id: HubSpot accepted the object.
+        def sent(kind):
+            return bindings_of[kind].search_count([("hubspot_id", "!=", False)])
+
+        before = {kind: sent(kind) for kind in kinds}
+        partners = env["hubspot.contact.binding"].search([], limit=1000).odoo_id
+        new_in_odoo(env, partners)
+        spent, seconds = until_agreed(
+            runner,
+            ["queue"],
+            sandbox,
+            lambda: sum(sent(k) - before[k] for k in kinds) >= 1000,
+        )
+        print(
+            f"1,000 activities made in Odoo (250 each: note, to-do, meeting, call done): "
+            f"{sum(sent(k) - before[k] for k in kinds)} in HubSpot after {spent} requests "
+            f"and {seconds:.1f} s"
         )
 
 

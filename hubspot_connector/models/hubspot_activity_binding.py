@@ -1,12 +1,18 @@
+import math
 import re
+import time
 
 from odoo import api, fields, models
 from odoo.tools import is_html_empty
 
+from ..services.client import ASSOCIATION_BATCH_SIZE
 from .hubspot_common import ASSOCIATION_PREFIX, HubspotValueError, hubspot_datetime
 
 # Odoo marks an edited chatter message with an empty span: no content of the activity.
 EDITED_MARK = re.compile(r"""<span class=["']o-mail-Message-edited["']\s*/?>(\s*</span>)?""")
+# Activities modified this close to a read from the records' side may have been
+# associated after it: their own associations are read.
+SIDE_READ_MARGIN_MS = 60_000
 
 
 def _iso_seconds(value):
@@ -188,26 +194,105 @@ class HubspotActivityBinding(models.AbstractModel):
     def _hubspot_scan_associated(self, company, client):
         """Read the activities of the synced records from the records' side (1,000 records
         per request) and import those not in Odoo yet."""
-        found = set()
-        for _name, target in self._hubspot_holder_types():
-            if not target._hubspot_sync_enabled(company):
-                continue
-            ids = (
-                target.sudo()
-                .search([("company_id", "=", company.id), ("hubspot_id", "!=", False)])
-                .mapped("hubspot_id")
-            )
-            if not ids:
-                continue
-            associated = client.batch_read_associations(
-                target._hubspot_object_type, self._hubspot_object_type, ids
-            )
-            found.update(str(i) for targets in associated.values() for i in targets)
+        # This run's read from that side, if it made one, or a new one.
+        chosen = self._hubspot_side(company).get("chosen")
+        if chosen is None:
+            chosen = self._hubspot_read_from_holders(company, client)
+        found = {activity_id for lowest in chosen.values() for activity_id in lowest}
         new = found - set(self._hubspot_linked(company, found))
         if not new:
             return {"associated": 0}
         objects, gone, _unread = self._hubspot_read_by_ids(sorted(new, key=int), client)
         return dict(self._hubspot_apply_read(objects, gone, company, client), associated=len(new))
+
+    @api.model
+    def _hubspot_synced_targets(self, target, company):
+        """The linked bindings of holder type ``target``."""
+        return target.sudo().search([("company_id", "=", company.id), ("hubspot_id", "!=", False)])
+
+    @api.model
+    def _hubspot_read_from_holders(self, company, client):
+        """``{property: {activity id: its lowest synced target id}}``, read from the synced
+        records' side: one request per 1,000 synced records of each holder type.
+
+        Kept for the run: it answers for the activities modified before it was read.
+        """
+        side = self._hubspot_side(company)
+        side["read_before_ms"] = int(time.time() * 1000) - SIDE_READ_MARGIN_MS
+        side["chosen"] = chosen = {}
+        for name, target in self._hubspot_holder_types():
+            if not target._hubspot_sync_enabled(company):
+                continue
+            ids = self._hubspot_synced_targets(target, company).mapped("hubspot_id")
+            found = client.batch_read_associations(
+                target._hubspot_object_type, self._hubspot_object_type, ids
+            )
+            lowest = chosen.setdefault(name, {})
+            for target_id, activity_ids in found.items():
+                for activity_id in map(str, activity_ids):
+                    if activity_id not in lowest or int(target_id) < int(lowest[activity_id]):
+                        lowest[activity_id] = target_id
+        return chosen
+
+    # ------------------------------------------------------------------
+    # Reading associations
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _hubspot_read_associations(self, payloads, spec, company, client):
+        """Only a synced target can hold an activity: a type not synced is not read, and
+        of several targets the synced ones are chosen first.
+
+        A first import reads pages of 1,000 activities, one request per target type
+        each. Reading from the synced records' side instead costs one request per
+        1,000 synced records, however many activities there are. A run reads page
+        by page until it has spent that cost, then once from the records' side (at
+        most twice the cheaper way): that answers for the activities modified
+        before it was read; the rest are read page by page.
+        """
+        target = self._hubspot_target_model(spec)
+        if not target._hubspot_sync_enabled(company):
+            return {}
+        side = self._hubspot_side(company)
+        if "chosen" not in side and side.get("spent", 0) >= self._hubspot_side_cost(company, side):
+            self._hubspot_read_from_holders(company, client)
+        found, ids = {}, []
+        for payload in payloads:
+            modified = client.modified_ms(self._hubspot_modified_property, payload)
+            if "chosen" in side and modified and modified < side["read_before_ms"]:
+                target_id = side["chosen"].get(spec.prop, {}).get(payload["id"])
+                found[payload["id"]] = {target_id: set()} if target_id else {}
+            else:
+                ids.append(payload["id"])
+        if not ids:
+            return found
+        side["spent"] = side.get("spent", 0) + math.ceil(len(ids) / ASSOCIATION_BATCH_SIZE)
+        read = client.batch_read_association_types(self._hubspot_object_type, spec.to_type, ids)
+        linked = target._hubspot_linked_record_ids(
+            company, {target_id for targets in read.values() for target_id in targets}
+        )
+        for activity_id, targets in read.items():
+            synced = {t: types for t, types in targets.items() if t in linked}
+            found[activity_id] = synced or targets
+        return found
+
+    @api.model
+    def _hubspot_side(self, company):
+        """What this run knows of reading associations from the synced records' side."""
+        return self._hubspot_cached(("holders_side", self._name, company.id), dict)
+
+    @api.model
+    def _hubspot_side_cost(self, company, side):
+        """Requests of one read from the synced records' side, counted once per run."""
+        if "cost" not in side:
+            side["cost"] = sum(
+                math.ceil(
+                    len(self._hubspot_synced_targets(target, company)) / ASSOCIATION_BATCH_SIZE
+                )
+                for _name, target in self._hubspot_holder_types()
+                if target._hubspot_sync_enabled(company)
+            )
+        return side["cost"]
 
     # ------------------------------------------------------------------
     # Converters

@@ -113,17 +113,22 @@ class HubspotBindingAssociations(models.AbstractModel):
         ]
         if not payloads:
             return
-        ids = [p["id"] for p in payloads]
         for spec in specs.values():
-            found = client.batch_read_association_types(
-                self._hubspot_object_type, spec.to_type, ids
-            )
+            found = self._hubspot_read_associations(payloads, spec, company, client)
             for payload in payloads:
                 payload["properties"][spec.prop] = _chosen_target(found.get(payload["id"]), spec)
             # The page's targets in one query, for the converters.
             self._hubspot_target_model(spec)._hubspot_linked_record_ids(
                 company, {p["properties"][spec.prop] for p in payloads}
             )
+
+    @api.model
+    def _hubspot_read_associations(self, payloads, spec, company, client):
+        """``{id: {target id: association type ids}}`` of the ``payloads``' associations
+        of ``spec``."""
+        return client.batch_read_association_types(
+            self._hubspot_object_type, spec.to_type, [p["id"] for p in payloads]
+        )
 
     # ------------------------------------------------------------------
     # The converter

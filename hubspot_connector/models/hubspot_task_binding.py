@@ -60,6 +60,22 @@ class HubspotTaskBinding(models.Model):
         models_ = self._hubspot_holder_models()
         return records.filtered(lambda a: a.res_model in models_)
 
+    def _hubspot_kept_when_done(self):
+        """The bindings whose activity, marked done, stays (archived) to complete its task.
+
+        A call done before its task reached HubSpot becomes a logged call there
+        (when calls sync): a completed task beside it would tell the same twice.
+        """
+        call = self.env.ref(TASK_TYPES["CALL"])
+        calls = self.env["hubspot.call.binding"]
+        return self.filtered(
+            lambda b: (
+                b.hubspot_id
+                or b.odoo_id.activity_type_id != call
+                or not calls._hubspot_sync_enabled(b.company_id)
+            )
+        )
+
     @api.model
     def _hubspot_holder_vals(self, model, record_id):
         return {"res_model_id": self.env["ir.model"]._get_id(model), "res_id": record_id}

@@ -40,7 +40,8 @@ class MailActivity(models.Model):
     def _action_done(self, feedback=False, attachment_ids=None):
         bound = self.env["mail.activity"]
         for binding_model in self.env["hubspot.binding"]._hubspot_binding_models(self._name):
-            bound |= binding_model.sudo().search([("odoo_id", "in", self.ids)]).odoo_id
+            bindings = binding_model.sudo().search([("odoo_id", "in", self.ids)])
+            bound |= bindings._hubspot_kept_when_done().odoo_id
         keep = list(self.env.context.get(KEEP_DONE, ())) + bound.ids
         return super(MailActivity, self.with_context(**{KEEP_DONE: keep}))._action_done(
             feedback=feedback, attachment_ids=attachment_ids

@@ -138,6 +138,44 @@ class TestNotesFromHubspot(NoteCase):
             self.requests_to("POST", "/crm/v4/associations/contacts/notes/batch/read"), 1
         )
 
+    def test_a_note_on_a_contact_outside_the_scope_and_a_synced_one_is_on_the_synced_one(self):
+        contact, partner = self.synced_contact()
+        # HubSpot lists the lower id first; that contact is not synced.
+        outsider = self.sandbox.store.create_object(
+            "contacts", {"email": "out@example.com"}, object_id=1
+        )
+        note = self.hs_note("Both contacts", contacts=[outsider, contact])
+        self.pull_notes()
+        self.assertEqual(self.message_of(note).res_id, partner.id)
+        self.assertEqual(self.associated_ids(note["id"], "contacts"), {"1", contact["id"]})
+
+    def test_a_first_import_of_many_notes_reads_their_associations_from_the_records_side(self):
+        self.env["ir.config_parameter"].set_param("hubspot_connector.page_size", 2)
+        ada, ada_partner = self.synced_contact()
+        bob, bob_partner = self.synced_contact("bob@example.com")
+        earlier = datetime.utcnow() - timedelta(days=2)
+        notes = [self.hs_note(f"Note {n}", contacts=[(ada, bob)[n % 2]]) for n in range(12)]
+        for note in notes:
+            self.sandbox.store.update_object("notes", note["id"], {}, modified_at=earlier)
+        self.sandbox.reset_stats()
+        self.pull_notes()
+        self.assertEqual(len(self.notes_on(ada_partner)), 6)
+        self.assertEqual(len(self.notes_on(bob_partner)), 6)
+        # Six pages of two: the first page's first association read already cost as much
+        # as reading the two synced contacts once from their side.
+        per_page = sum(
+            self.requests_to("POST", f"/crm/v4/associations/notes/{kind}/batch/read")
+            for kind in ("deals", "contacts", "companies")
+        )
+        self.assertEqual(per_page, 1)
+        self.assertEqual(
+            self.requests_to("POST", "/crm/v4/associations/contacts/notes/batch/read"), 1
+        )
+        # A note made since that read is read page by page again.
+        late = self.hs_note("Late", contacts=[bob])
+        self.pull_notes()
+        self.assertEqual(self.message_of(late).res_id, bob_partner.id)
+
     def test_notes_outside_the_scope_are_left_out(self):
         contact, _partner = self.synced_contact()
         stranger = self.hs_contact(email="stranger@example.com", firstname="Not Synced")
@@ -479,6 +517,30 @@ class TestCalls(TaskCase):
         self.assertEqual(props["hubspot_owner_id"], self.seller["id"])
         self.assertEqual(self.associated("calls", binding.hubspot_id, "contacts"), {contact["id"]})
         self.assertEqual(self.sandbox.store.count("notes"), 0)
+
+    def test_a_call_done_before_its_task_reached_hubspot_is_one_logged_call(self):
+        contact, partner = self.synced_contact()
+        activity = partner.activity_schedule("mail.mail_activity_data_call", summary="Ring")
+        activity.with_user(self.salesman).action_feedback(feedback="Reached her")
+        self.sync("queue")
+        self.assertEqual(self.sandbox.store.count("calls"), 1)
+        self.assertEqual(self.sandbox.store.count("tasks"), 0)
+        self.assertFalse(activity.exists())
+
+    def test_a_call_task_done_in_odoo_is_completed_and_the_call_logged(self):
+        contact, partner = self.synced_contact()
+        activity = partner.activity_schedule("mail.mail_activity_data_call", summary="Ring")
+        self.sync("queue")
+        task = self.env["hubspot.task.binding"].search([("odoo_id", "=", activity.id)])
+        self.assertEqual(
+            self.hs_get("tasks", task.hubspot_id)["properties"]["hs_task_type"], "CALL"
+        )
+        activity.with_user(self.salesman).action_feedback(feedback="Reached her")
+        self.sync("queue")
+        self.assertEqual(
+            self.hs_get("tasks", task.hubspot_id)["properties"]["hs_task_status"], "COMPLETED"
+        )
+        self.assertEqual(self.sandbox.store.count("calls"), 1)
 
 
 CRONS.setdefault("emails", "ir_cron_hubspot_sync_emails")
