@@ -1,24 +1,33 @@
+import json
+
 from markupsafe import Markup
 
 from odoo import api, fields, models
-from odoo.tools import plaintext2html
+from odoo.tools import email_normalize, is_html_empty, plaintext2html
 
 from .hubspot_common import HubspotAssociation
 
 # What HubSpot shows instead of an e-mail's content to a token without sales-email-read.
 REDACTED = "REDACTED"
 CONTENT = ("hs_email_subject", "hs_email_html", "hs_email_text")
+# What HubSpot fills from ``hs_email_headers`` (read-only).
+FROM_HEADERS = (
+    "hs_email_from_email",
+    "hs_email_from_firstname",
+    "hs_email_from_lastname",
+    "hs_email_to_email",
+)
 
 
 class HubspotEmailBinding(models.Model):
-    """A HubSpot e-mail and the chatter entry that shows it in Odoo, one way.
+    """A HubSpot e-mail and the chatter entry that shows it in Odoo.
 
     HubSpot e-mails (logged by its inbox or e-mail integrations) appear in
     the chatter as they were: subject, direction, sender, recipients, body.
-    Odoo's own chatter e-mails are not sent to HubSpot, which may log them
-    through its own e-mail integration already. Their content needs the
-    ``sales-email-read`` scope; without it HubSpot hides it, and the entry and
-    the settings say so.
+    Odoo's own chatter e-mails are sent to HubSpot only when the company's
+    e-mail direction says both ways: HubSpot may log them through its own
+    e-mail integration already. Their content needs the ``sales-email-read``
+    scope; without it HubSpot hides it, and the entry and the settings say so.
     """
 
     _name = "hubspot.email.binding"
@@ -43,12 +52,31 @@ class HubspotEmailBinding(models.Model):
 
     @api.model
     def _hubspot_fits(self, records):
-        """None: Odoo's messages never become HubSpot e-mails."""
-        return records.browse()
+        """E-mails in the chatter of a record a holder type syncs: received (``email``)
+        or sent to the followers (a comment of the "Discussions" subtype)."""
+        comment = self.env.ref("mail.mt_comment")
+        models_ = self._hubspot_holder_models()
+        return records.filtered(
+            lambda m: (
+                (
+                    m.message_type == "email"
+                    or (m.message_type == "comment" and m.subtype_id == comment)
+                )
+                and m.model in models_
+                and not is_html_empty(m.body)
+            )
+        )
 
     @api.model
     def _hubspot_push_scope(self, company, records):
-        return records.browse()
+        if company.hubspot_email_direction != "both":
+            return records.browse()
+        return super()._hubspot_push_scope(company, records)
+
+    @api.model
+    def _properties_of(self, plan):
+        """HubSpot fills the sender and recipients from the headers: never sent."""
+        return {k: v for k, v in super()._properties_of(plan).items() if k not in FROM_HEADERS}
 
     @api.model
     def _hubspot_create_defaults(self, payload, company):
@@ -60,7 +88,37 @@ class HubspotEmailBinding(models.Model):
         return subject if subject and subject != REDACTED else payload["id"]
 
     def _odoo2hubspot_email_log(self, mapping, base):
-        return {name: base.get(name, "") for name in mapping.hubspot_properties}
+        """An e-mail made in Odoo as HubSpot logs one; afterwards, as HubSpot has it (an
+        e-mail is not edited)."""
+        names = mapping.hubspot_properties
+        if self.hubspot_id or base.get("hs_email_direction"):
+            return {name: base.get(name, "") for name in names}
+        message = self.odoo_id
+        sender = message.author_id
+        sender_email = sender.email_normalized or email_normalize(message.email_from or "") or ""
+        recipients = (message.partner_ids | message.notification_ids.res_partner_id) - sender
+        to = [
+            {"email": partner.email_normalized, "firstName": partner.name}
+            for partner in recipients
+            if partner.email_normalized
+        ]
+        headers = {
+            "from": {"email": sender_email, "firstName": sender.name or ""},
+            "to": to,
+            "cc": [],
+            "bcc": [],
+        }
+        values = {
+            "hs_email_subject": message.subject or message.record_name or "",
+            "hs_email_direction": "INCOMING_EMAIL" if message.message_type == "email" else "EMAIL",
+            "hs_email_html": self._hubspot_sanitized(mapping, message.body),
+            "hs_email_headers": json.dumps(headers),
+            # What HubSpot fills from the headers, agreed on without being sent.
+            "hs_email_from_email": sender_email,
+            "hs_email_from_firstname": sender.name or "",
+            "hs_email_to_email": ";".join(person["email"] for person in to),
+        }
+        return {name: values.get(name, "") for name in names}
 
     def _hubspot2odoo_email_log(self, mapping, remote, payload):
         if any(remote.get(name) == REDACTED for name in CONTENT):

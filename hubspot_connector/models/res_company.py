@@ -113,8 +113,18 @@ class ResCompany(models.Model):
     )
     hubspot_sync_emails = fields.Boolean(
         string="Sync HubSpot E-mails",
-        help="E-mails logged in HubSpot on synced records appear in the chatter (one way: "
-        "Odoo's e-mails are not sent to HubSpot, which may log them itself).",
+        help="E-mails logged in HubSpot on synced records appear in the chatter; Odoo's own "
+        "e-mails travel too when the e-mail direction says both ways.",
+    )
+    hubspot_email_direction = fields.Selection(
+        [("hubspot2odoo", "HubSpot to Odoo"), ("both", "Both ways")],
+        string="E-mail Direction",
+        required=True,
+        default="hubspot2odoo",
+        help="Both ways: e-mails sent and received in the chatter of synced partners and "
+        "opportunities are logged in HubSpot too. Off by default: HubSpot may log them "
+        "already through its own e-mail integration (connected inbox, BCC address), and a "
+        "second copy is a duplicate.",
     )
     hubspot_email_content_redacted = fields.Boolean(
         readonly=True,

@@ -51,6 +51,9 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.hubspot_sync_meetings", readonly=False
     )
     hubspot_sync_emails = fields.Boolean(related="company_id.hubspot_sync_emails", readonly=False)
+    hubspot_email_direction = fields.Selection(
+        related="company_id.hubspot_email_direction", readonly=False
+    )
     hubspot_email_content_redacted = fields.Boolean(
         related="company_id.hubspot_email_content_redacted"
     )

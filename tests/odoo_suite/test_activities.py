@@ -618,6 +618,42 @@ class TestEmails(NoteCase):
         self.assertNotIn("REDACTED", message.body)
         self.assertTrue(self.company.hubspot_email_content_redacted)
 
+    def test_odoo_emails_are_logged_in_hubspot_only_both_ways(self):
+        contact, partner = self.synced_contact()
+
+        def send(subject):
+            return partner.with_user(self.salesman).message_post(
+                body=Markup("<p>Please find the quote attached.</p>"),
+                subject=subject,
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
+                partner_ids=partner.ids,
+            )
+
+        send("Before")
+        self.sync("queue")
+        self.assertEqual(self.sandbox.store.count("emails"), 0)  # HubSpot to Odoo by default
+        self.company.hubspot_email_direction = "both"
+        message = send("Your quote")
+        self.sync("queue")
+        props = self.hs_get("emails", self.hs_email_id(message))["properties"]
+        self.assertEqual(props["hs_email_subject"], "Your quote")
+        self.assertEqual(props["hs_email_direction"], "EMAIL")
+        self.assertIn("Please find the quote attached.", props["hs_email_html"])
+        self.assertEqual(props["hs_email_from_email"], self.salesman.email_normalized)
+        self.assertEqual(props["hs_email_to_email"], "ada@example.com")
+        self.assertEqual(props["hubspot_owner_id"], self.seller["id"])
+        self.assertEqual(
+            self.associated("emails", self.hs_email_id(message), "contacts"), {contact["id"]}
+        )
+        # Read back: the same e-mail, its chatter entry untouched, nothing sent again.
+        self.sandbox.reset_stats()
+        self.pull_emails()
+        self.sync("queue")
+        self.assertEqual(self.sandbox.store.count("emails"), 1)
+        self.assertEqual(message.body, Markup("<p>Please find the quote attached.</p>"))
+        self.assertEqual(self.requests_to("POST", "/crm/v3/objects/emails/batch/update"), 0)
+
 
 CRONS.setdefault("meetings", "ir_cron_hubspot_sync_meetings")
 
