@@ -195,10 +195,10 @@ class HubspotActivityBinding(models.AbstractModel):
         """Read the activities of the synced records from the records' side (1,000 records
         per request) and import those not in Odoo yet."""
         # This run's read from that side, if it made one, or a new one.
-        chosen = self._hubspot_side(company).get("chosen")
-        if chosen is None:
-            chosen = self._hubspot_read_from_holders(company, client)
-        found = {activity_id for lowest in chosen.values() for activity_id in lowest}
+        targets = self._hubspot_side(company).get("targets")
+        if targets is None:
+            targets = self._hubspot_read_from_holders(company, client)
+        found = {activity_id for of_activity in targets.values() for activity_id in of_activity}
         new = found - set(self._hubspot_linked(company, found))
         if not new:
             return {"associated": 0}
@@ -212,14 +212,14 @@ class HubspotActivityBinding(models.AbstractModel):
 
     @api.model
     def _hubspot_read_from_holders(self, company, client):
-        """``{property: {activity id: its lowest synced target id}}``, read from the synced
-        records' side: one request per 1,000 synced records of each holder type.
+        """``{property: {activity id: its synced target ids}}``, read from the
+        synced records' side: one request per 1,000 synced records of each holder type.
 
         Kept for the run: it answers for the activities modified before it was read.
         """
         side = self._hubspot_side(company)
         side["read_before_ms"] = int(time.time() * 1000) - SIDE_READ_MARGIN_MS
-        side["chosen"] = chosen = {}
+        side["targets"] = targets = {}
         for name, target in self._hubspot_holder_types():
             if not target._hubspot_sync_enabled(company):
                 continue
@@ -227,12 +227,11 @@ class HubspotActivityBinding(models.AbstractModel):
             found = client.batch_read_associations(
                 target._hubspot_object_type, self._hubspot_object_type, ids
             )
-            lowest = chosen.setdefault(name, {})
+            of_activity = targets.setdefault(name, {})
             for target_id, activity_ids in found.items():
                 for activity_id in map(str, activity_ids):
-                    if activity_id not in lowest or int(target_id) < int(lowest[activity_id]):
-                        lowest[activity_id] = target_id
-        return chosen
+                    of_activity[activity_id] = (*of_activity.get(activity_id, ()), target_id)
+        return targets
 
     # ------------------------------------------------------------------
     # Reading associations
@@ -254,14 +253,14 @@ class HubspotActivityBinding(models.AbstractModel):
         if not target._hubspot_sync_enabled(company):
             return {}
         side = self._hubspot_side(company)
-        if "chosen" not in side and side.get("spent", 0) >= self._hubspot_side_cost(company, side):
+        if "targets" not in side and side.get("spent", 0) >= self._hubspot_side_cost(company, side):
             self._hubspot_read_from_holders(company, client)
         found, ids = {}, []
         for payload in payloads:
             modified = client.modified_ms(self._hubspot_modified_property, payload)
-            if "chosen" in side and modified and modified < side["read_before_ms"]:
-                target_id = side["chosen"].get(spec.prop, {}).get(payload["id"])
-                found[payload["id"]] = {target_id: set()} if target_id else {}
+            if "targets" in side and modified and modified < side["read_before_ms"]:
+                targets = side["targets"].get(spec.prop, {}).get(payload["id"], ())
+                found[payload["id"]] = dict.fromkeys(targets, ())
             else:
                 ids.append(payload["id"])
         if not ids:

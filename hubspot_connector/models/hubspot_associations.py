@@ -1,6 +1,6 @@
 from odoo import api, models
 
-from .hubspot_common import ASSOCIATION_PREFIX, HubspotValueError
+from .hubspot_common import ASSOCIATION_PREFIX, TARGETS_KEY, HubspotValueError
 
 
 class HubspotBindingAssociations(models.AbstractModel):
@@ -116,7 +116,9 @@ class HubspotBindingAssociations(models.AbstractModel):
         for spec in specs.values():
             found = self._hubspot_read_associations(payloads, spec, company, client)
             for payload in payloads:
-                payload["properties"][spec.prop] = _chosen_target(found.get(payload["id"]), spec)
+                targets = found.get(payload["id"])
+                payload["properties"][spec.prop] = _chosen_target(targets, spec)
+                payload.setdefault(TARGETS_KEY, {})[spec.to_type] = sorted(targets or (), key=int)
             # The page's targets in one query, for the converters.
             self._hubspot_target_model(spec)._hubspot_linked_record_ids(
                 company, {p["properties"][spec.prop] for p in payloads}

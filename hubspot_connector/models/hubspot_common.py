@@ -28,6 +28,8 @@ IMPORT_CONTEXT = {"hubspot_import": True, "tracking_disable": True}
 
 # Payload key of the field-level notes on values cleaned when a page came in.
 CLEANED_KEY = "odoo_cleaned_values"
+# Payload key of every associated id read, by target type (a property holds one).
+TARGETS_KEY = "odoo_associated_ids"
 
 # Mapped "properties" under this prefix are associations, not HubSpot properties.
 ASSOCIATION_PREFIX = "associations."

@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 
-from .hubspot_common import HubspotAssociation
+from .hubspot_common import TARGETS_KEY, HubspotAssociation
 
 
 class HubspotMeetingBinding(models.Model):
@@ -8,8 +8,11 @@ class HubspotMeetingBinding(models.Model):
 
     Start and end travel as UTC instants, exact whatever the time zones and
     daylight-saving changes. The event is on the opportunity (``opportunity_id``)
-    or the partner the meeting is placed on, who attends it; the organiser is
-    the owner's user. Its outcome in HubSpot shows on the event.
+    or the partner the meeting is placed on; its attendees are the partners of
+    the meeting's synced contacts (the opportunity's customer when it has none),
+    and an attendee synced as a contact is associated with the meeting in
+    HubSpot. The organiser is the owner's user. Its outcome in HubSpot shows on
+    the event.
     """
 
     _name = "hubspot.meeting.binding"
@@ -48,6 +51,31 @@ class HubspotMeetingBinding(models.Model):
         if attendee:
             vals["partner_ids"] = [fields.Command.link(attendee.id)]
         return vals
+
+    def _hubspot2odoo_holder(self, mapping, remote, payload):
+        vals = super()._hubspot2odoo_holder(mapping, remote, payload)
+        contacts = self.env["hubspot.contact.binding"]
+        ids = payload.get(TARGETS_KEY, {}).get(contacts._hubspot_object_type) or ()
+        linked = contacts._hubspot_linked_record_ids(self.env.company, ids)
+        attendees = [linked[i] for i in ids if i in linked]
+        if attendees:
+            vals["partner_ids"] = [fields.Command.link(i) for i in attendees]
+        return vals
+
+    def _hubspot_push_associations(self, company, client, pushed):
+        """Every attendee synced as a contact is associated with the meeting too."""
+        super()._hubspot_push_associations(company, client, pushed)
+        contacts = self.env["hubspot.contact.binding"]
+        if not contacts._hubspot_sync_enabled(company):
+            return
+        pairs = [
+            (binding.hubspot_id, contact.hubspot_id)
+            for binding, _plan in pushed
+            for contact in contacts._hubspot_of_records(company, binding.odoo_id.partner_ids)
+            if contact.hubspot_id
+        ]
+        if pairs:
+            client.batch_associate_default(self._hubspot_object_type, "contacts", pairs)
 
     @api.model
     def _hubspot_payload_label(self, payload):

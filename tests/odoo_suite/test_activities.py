@@ -674,6 +674,43 @@ class TestMeetings(NoteCase):
             .odoo_id
         )
 
+    def test_every_synced_contact_of_a_meeting_attends_and_odoo_attendees_are_associated(self):
+        ada, ada_partner = self.synced_contact()
+        bob, bob_partner = self.synced_contact("bob@example.com")
+        meeting = self.sandbox.store.create_object(
+            "meetings",
+            {
+                "hs_meeting_title": "Kick-off",
+                "hs_timestamp": "2026-03-02T09:00:00.000Z",
+                "hs_meeting_start_time": "2026-03-02T09:00:00.000Z",
+                "hs_meeting_end_time": "2026-03-02T10:00:00.000Z",
+            },
+        )
+        for contact in (ada, bob):
+            self.sandbox.store.associate("meetings", meeting["id"], "contacts", contact["id"])
+        self.pull_meetings()
+        event = self.event_of(meeting)
+        self.assertEqual((event.res_model, event.res_id), ("res.partner", ada_partner.id))
+        self.assertEqual(event.partner_ids & (ada_partner | bob_partner), ada_partner | bob_partner)
+        # An event planned in Odoo with both: the meeting is associated with both contacts.
+        planned = self.env["calendar.event"].create(
+            {
+                "name": "Review",
+                "start": datetime(2026, 4, 1, 9, 0),
+                "stop": datetime(2026, 4, 1, 10, 0),
+                "res_model_id": self.env["ir.model"]._get_id("res.partner"),
+                "res_id": bob_partner.id,
+                "partner_ids": [(6, 0, (ada_partner | bob_partner).ids)],
+            }
+        )
+        self.sync("queue")
+        hubspot_id = (
+            self.env["hubspot.meeting.binding"].search([("odoo_id", "=", planned.id)]).hubspot_id
+        )
+        self.assertEqual(
+            self.associated("meetings", hubspot_id, "contacts"), {ada["id"], bob["id"]}
+        )
+
     def test_a_meeting_across_a_daylight_saving_change_keeps_its_exact_times(self):
         contact, partner = self.synced_contact()
         deal = self.hs_deal(dealname="Workshop deal", contact_id=contact["id"])
