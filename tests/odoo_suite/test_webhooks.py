@@ -238,6 +238,53 @@ class TestAcceptedEvents(WebhookCase):
         self.run_queue_job()
         self.assertEqual(self.lead_of(deal).name, "Bigger deal")
 
+    def test_generic_events_of_a_note_create_edit_and_delete_its_chatter_note(self):
+        self.company.write(
+            {"hubspot_sync_notes": True, "hubspot_delete_policy_hubspot2odoo": "archive"}
+        )
+        self.fetch_metadata()
+        contact = self.linked_contact(email="ada@example.com", firstname="Ada")
+        partner = self.partner_of(contact)
+        note = self.sandbox.store.create_object(
+            "notes",
+            {"hs_note_body": "<p>Met at the fair</p>", "hs_timestamp": "2026-03-02T09:00:00Z"},
+        )
+        self.sandbox.store.associate("notes", note["id"], "contacts", contact["id"])
+
+        def event(kind):
+            # HubSpot has no legacy subscriptions for activities: generic ones, by type id.
+            return {
+                "eventId": 1,
+                "subscriptionId": 7,
+                "portalId": PORTAL_ID,
+                "appId": 4242,
+                "occurredAt": int(time.time() * 1000),
+                "attemptNumber": 0,
+                "subscriptionType": f"object.{kind}",
+                "objectTypeId": "0-46",
+                "objectId": int(note["id"]),
+                "changeSource": "CRM_UI",
+            }
+
+        def message():
+            binding = self.env["hubspot.note.binding"].search([("hubspot_id", "=", note["id"])])
+            return binding.odoo_id
+
+        self.assertEqual(self.post([event("creation")]).status_code, 204)
+        self.assertEqual(self.queued("notes"), {note["id"]})
+        self.run_queue_job()
+        self.assertEqual((message().model, message().res_id), ("res.partner", partner.id))
+        self.assertIn("Met at the fair", message().body)
+        time.sleep(0.01)  # the edit is later than the version synced, to the millisecond
+        self.sandbox.store.update_object("notes", note["id"], {"hs_note_body": "<p>Met twice</p>"})
+        self.post([event("propertyChange")])
+        self.run_queue_job()
+        self.assertIn("Met twice", message().body)
+        self.sandbox.store.archive_object("notes", note["id"])
+        self.post([event("deletion")])
+        self.run_queue_job()
+        self.assertFalse(message().body)
+
     def test_events_of_a_type_not_synced_are_dropped(self):
         self.company.hubspot_sync_companies = False
         self.sandbox.store.create_object("companies", {"name": "Acme", "domain": "acme.com"})
