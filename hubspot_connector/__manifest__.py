@@ -34,6 +34,7 @@
         "views/res_partner_views.xml",
         "views/crm_lead_views.xml",
         "views/calendar_event_views.xml",
+        "views/mail_activity_views.xml",
         "views/res_config_settings_views.xml",
         "views/hubspot_menus.xml",
     ],

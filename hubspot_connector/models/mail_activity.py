@@ -1,6 +1,6 @@
 from collections import defaultdict
 
-from odoo import api, models
+from odoo import api, fields, models
 
 # Context key: ids of the activities being marked done that stay, archived, for their binding.
 KEEP_DONE = "hubspot_keep_done"
@@ -16,6 +16,13 @@ class MailActivity(models.Model):
 
     _name = "mail.activity"
     _inherit = ["mail.activity", "hubspot.activity.record"]
+
+    # HubSpot's task priorities: Odoo's activities have none of their own.
+    hubspot_priority = fields.Selection(
+        [("LOW", "Low"), ("MEDIUM", "Medium"), ("HIGH", "High")],
+        string="Priority",
+        help="The priority of the HubSpot task this activity is; set here, it is sent.",
+    )
 
     @api.model_create_multi
     def create(self, vals_list):

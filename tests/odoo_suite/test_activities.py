@@ -350,8 +350,10 @@ class TestTasks(TaskCase):
         task = self.hs_task(
             "Call back", datetime(2026, 3, 10, 15, 0), owner=self.seller, contacts=[contact]
         )
+        self.sandbox.store.update_object("tasks", task["id"], {"hs_task_priority": "HIGH"})
         self.pull_tasks()
         activity = self.activity_of(task)
+        self.assertEqual(activity.hubspot_priority, "HIGH")
         self.assertEqual((activity.res_model, activity.res_id), ("res.partner", partner.id))
         self.assertEqual(activity.summary, "Call back")
         self.assertEqual(activity.activity_type_id, self.call)
@@ -416,11 +418,13 @@ class TestTasks(TaskCase):
         self.assertEqual(props["hubspot_owner_id"], self.seller["id"])
         self.assertTrue(props["hs_timestamp"].startswith("2026-04-01"))
         self.assertEqual(self.associated("tasks", binding.hubspot_id, "contacts"), {_contact["id"]})
-        activity.date_deadline = fields.Date.to_date("2026-04-03")
-        self.sync("queue")
-        self.assertTrue(
-            self.task_props(binding.hubspot_id)["hs_timestamp"].startswith("2026-04-03")
+        activity.write(
+            {"date_deadline": fields.Date.to_date("2026-04-03"), "hubspot_priority": "LOW"}
         )
+        self.sync("queue")
+        props = self.task_props(binding.hubspot_id)
+        self.assertTrue(props["hs_timestamp"].startswith("2026-04-03"))
+        self.assertEqual(props["hs_task_priority"], "LOW")
         self.pull_tasks()  # read back: no second activity, no echo
         self.assertEqual(len(partner.activity_ids), 1)
         self.assertEqual(self.sandbox.store.count("tasks"), 1)
