@@ -98,6 +98,12 @@ class HubspotActivityBinding(models.AbstractModel):
         return self._hubspot_holder_of(self.odoo_id)
 
     @api.model
+    def _hubspot_shown_record(self, record):
+        """An activity is seen on the record it is on."""
+        holder = self._hubspot_holder_of(record) if record else None
+        return holder.exists() if holder is not None else record
+
+    @api.model
     def _hubspot_holder_in(self, company, remote):
         """``(Odoo model, record id)`` of the first synced target of HubSpot's associations."""
         for name, target in self._hubspot_holder_types():

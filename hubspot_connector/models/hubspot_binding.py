@@ -196,6 +196,11 @@ class HubspotBinding(models.AbstractModel):
         return run_cached(self.env, key, compute)
 
     @api.model
+    def _hubspot_shown_record(self, record):
+        """The Odoo record a person opens to see ``record`` (of this type's Odoo model)."""
+        return record
+
+    @api.model
     def _hubspot_fits(self, records):
         """The Odoo ``records`` this type stands for, of those its model holds.
 

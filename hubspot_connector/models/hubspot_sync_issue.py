@@ -57,6 +57,13 @@ PROBLEMS = {
             "deals waiting for it move at once."
         ),
     ),
+    "not_on_synced_record": (
+        "Activity on no synced record",
+        _lt(
+            "Associate the activity in HubSpot with a synced contact, company or deal; it "
+            "is read again at its next change."
+        ),
+    ),
     "invalid_value": (
         "Value refused",
         _lt("Correct the value the message names, in Odoo or in HubSpot, then retry."),
@@ -277,9 +284,11 @@ class HubspotSyncIssue(models.Model):
         self, company, object_type, hubspot_id, kind, error_kind, message, record, **values
     ):
         """The values of an open issue of a HubSpot record and its Odoo ``record``."""
-        record_field = RECORD_FIELDS.get(record._name)
+        binding_model = self.env["hubspot.binding"]._hubspot_types()[object_type]
+        shown = binding_model._hubspot_shown_record(record)
+        record_field = RECORD_FIELDS.get(shown._name)
         if record_field:
-            values.setdefault(record_field, record.id)
+            values.setdefault(record_field, shown.id)
         values.setdefault("res_id", record.id)
         values.setdefault("difference_ids", [Command.clear()])
         return dict(

@@ -176,6 +176,26 @@ class TestNotesFromHubspot(NoteCase):
         self.pull_notes()
         self.assertEqual(self.message_of(late).res_id, bob_partner.id)
 
+    def test_a_note_no_longer_on_a_synced_record_is_listed_on_the_partner_it_was_on(self):
+        contact, partner = self.synced_contact()
+        note = self.hs_note("Was on Ada", contacts=[contact])
+        self.pull_notes()
+        self.sandbox.store.dissociate("notes", note["id"], "contacts", contact["id"])
+        self.sandbox.store.update_object(
+            "notes",
+            note["id"],
+            {"hs_note_body": "Now on nobody"},
+            modified_at=datetime.utcnow() + timedelta(seconds=5),
+        )
+        self.pull_notes()
+        issue = self.env["hubspot.sync.issue"].search(
+            [("object_type", "=", "notes"), ("hubspot_id", "=", note["id"])]
+        )
+        self.assertEqual(issue.problem, "not_on_synced_record")
+        self.assertEqual(issue.partner_id, partner)  # opened from Sync Health: the partner
+        self.assertIn("synced contact, company or deal", issue.what_to_do)
+        self.assertEqual(self.message_of(note).res_id, partner.id)  # left where it was
+
     def test_notes_outside_the_scope_are_left_out(self):
         contact, _partner = self.synced_contact()
         stranger = self.hs_contact(email="stranger@example.com", firstname="Not Synced")
