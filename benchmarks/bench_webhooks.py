@@ -14,7 +14,12 @@ for a day: only the webhooks bring changes. A real ``odoo server`` (cron threads
   (p50, p95, max), the time of the answer, and the HubSpot requests they cost;
 * a burst: ``--burst`` changes in ``--burst-seconds``, their events sent in a request per
   100 ms; the time until every change is in Odoo and the requests it cost, against
-  ``burst / 100 + 10``.
+  ``burst / 100 + 10``;
+* activities (with the sandbox as sender): ``--activities`` made in HubSpot (notes, tasks,
+  calls, meetings, a quarter each, on synced contacts), whose generic ``object.*`` events
+  bring them; then as many made in Odoo (notes, to-dos, meetings, calls done), sent by the
+  queue job the change triggers: for each, the time until the other side has them all
+  and the requests it cost.
 
 With ``--sender sandbox`` (the default) the sandbox sends the webhooks as HubSpot does (its
 subscriptions, batching, signature and retries): the figures run from the change in HubSpot
@@ -34,10 +39,12 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from bench_activities import NEW_IN_HUBSPOT, new_in_hubspot, new_in_odoo  # noqa: E402
 from bench_client_read import Sandbox  # noqa: E402
 from bench_cron import Server, prepare  # noqa: E402
 from bench_sync import LIMITS, fresh_database, update_in_hubspot  # noqa: E402
 
+import odoo  # noqa: E402
 from odoo import fields  # noqa: E402
 
 from hubspot_connector.services.webhooks import signature_v3  # noqa: E402
@@ -199,6 +206,72 @@ def bench_burst(registry, sandbox, driver, contact_ids, count, seconds):
         print(f"  {number:6}  {endpoint}")
 
 
+def activity_bindings(registry, sent_only=False):
+    """How many activities of the benchmark's types are linked (with a HubSpot id)."""
+    where = " WHERE hubspot_id IS NOT NULL" if sent_only else ""
+    total = 0
+    with registry.cursor() as cr:
+        for kind in NEW_IN_HUBSPOT:
+            cr.execute(f"SELECT count(*) FROM hubspot_{kind[:-1]}_binding{where}")
+            total += cr.fetchone()[0]
+    return total
+
+
+def wait_for_count(registry, target, timeout, sent_only=False):
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        if activity_bindings(registry, sent_only) >= target:
+            return time.monotonic() - started
+        time.sleep(0.05)
+    return None
+
+
+def bench_activities(registry, sandbox, contact_ids, count):
+    """``count`` activities made in HubSpot, then ``count`` in Odoo: time and requests."""
+    before, linked = sandbox.control("stats"), activity_bindings(registry)
+    started = time.monotonic()
+    new_in_hubspot(sandbox, contact_ids, count)
+    made = time.monotonic() - started
+    waited = wait_for_count(registry, linked + count, timeout=300)
+    own = {
+        f"POST /crm/v3/objects/{kind}/batch/create": -(-count // 4 // 100)
+        for kind in NEW_IN_HUBSPOT
+    }
+    stats = sandbox.control("stats")
+    by_endpoint = {
+        k: v - before["by_endpoint"].get(k, 0) - own.get(k, 0)
+        for k, v in stats["by_endpoint"].items()
+    }
+    print(f"\n== {count} activities made in HubSpot in {made:.1f} s (a quarter each: "
+          f"{', '.join(NEW_IN_HUBSPOT)}), brought by their generic webhooks")  # fmt: skip
+    done = "never" if waited is None else f"{made + waited:.1f} s after the first"
+    print(f"every activity in Odoo: {done}")
+    print(f"requests to HubSpot: {sum(v for v in by_endpoint.values() if v > 0)}")
+    for endpoint, number in sorted(by_endpoint.items(), key=lambda item: -item[1]):
+        if number > 0:
+            print(f"  {number:6}  {endpoint}")
+
+    before, sent = sandbox.control("stats"), activity_bindings(registry, sent_only=True)
+    started = time.monotonic()
+    with registry.cursor() as cr:
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        partners = env["hubspot.contact.binding"].search([], limit=count).odoo_id
+        new_in_odoo(env, partners)
+    made = time.monotonic() - started
+    waited = wait_for_count(registry, sent + count, timeout=300, sent_only=True)
+    stats = sandbox.control("stats")
+    by_endpoint = {k: v - before["by_endpoint"].get(k, 0) for k, v in stats["by_endpoint"].items()}
+    print(f"\n== {count} activities made in Odoo in {made:.1f} s (notes, to-dos, meetings, "
+          "calls done), sent by the queue job they trigger")  # fmt: skip
+    done = "never" if waited is None else f"{made + waited:.1f} s after the first"
+    print(f"every activity in HubSpot: {done}")
+    print(f"requests to HubSpot: {sum(v for v in by_endpoint.values() if v > 0)} (the sandbox's "
+          "webhooks of those creations read back included)")  # fmt: skip
+    for endpoint, number in sorted(by_endpoint.items(), key=lambda item: -item[1]):
+        if number > 0:
+            print(f"  {number:6}  {endpoint}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--contacts", type=int, default=300)
@@ -208,6 +281,7 @@ def main():
     parser.add_argument("--workers", type=int, default=0, help="prefork HTTP workers; 0: threads")
     parser.add_argument("--port", type=int, default=8069, help="the odoo server's HTTP port")
     parser.add_argument("--sender", choices=("sandbox", "driver"), default="sandbox")
+    parser.add_argument("--activities", type=int, default=1000, help="0: none")
     args = parser.parse_args()
 
     seed = generate(args.contacts, 10)
@@ -221,6 +295,11 @@ def main():
                 "UPDATE res_company SET hubspot_webhook_secret = %s, hubspot_portal_id = %s",
                 (SECRET, str(PORTAL_ID)),
             )
+            if args.activities:
+                cr.execute(
+                    "UPDATE res_company SET "
+                    + ", ".join(f"hubspot_sync_{kind} = true" for kind in NEW_IN_HUBSPOT)
+                )
             # Only the webhooks bring changes: the pulls wait a day, the queue job its trigger.
             cr.execute(
                 """UPDATE ir_cron SET nextcall = %s WHERE id IN (SELECT res_id FROM ir_model_data
@@ -253,6 +332,8 @@ def main():
                 raise SystemExit(f"the warm-up change never reached Odoo, see {log}")
             bench_singles(registry, sandbox, driver, contact_ids, args.singles)
             bench_burst(registry, sandbox, driver, contact_ids, args.burst, args.burst_seconds)
+            if args.activities and args.sender == "sandbox":
+                bench_activities(registry, sandbox, contact_ids, args.activities)
             if args.sender == "sandbox":
                 print(f"the sandbox's deliveries: {sandbox.control('webhooks/stats')}")
         finally:

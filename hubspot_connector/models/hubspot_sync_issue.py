@@ -60,8 +60,8 @@ PROBLEMS = {
     "not_on_synced_record": (
         "Activity on no synced record",
         _lt(
-            "Associate the activity in HubSpot with a synced contact, company or deal; it "
-            "is read again at its next change."
+            "Associate the activity in HubSpot with a synced contact, company or deal, "
+            "then retry (an association alone does not make HubSpot report a change)."
         ),
     ),
     "invalid_value": (
@@ -92,7 +92,7 @@ ERROR_KIND_PROBLEMS = {
     "HubspotValidationError": "invalid_value",
 }
 # Problems a new read of the HubSpot record (Retry) may solve.
-RETRY_HELPS = ("invalid_value", "error", "merged", "other_review")
+RETRY_HELPS = ("invalid_value", "error", "merged", "other_review", "not_on_synced_record")
 
 
 class HubspotSyncIssue(models.Model):
@@ -470,13 +470,16 @@ class HubspotSyncIssue(models.Model):
         )
 
     def action_open_record(self):
-        """The Odoo record of the issue, whatever its object type."""
+        """The Odoo record of the issue, whatever its object type (an activity's: the
+        record it is on)."""
         self.ensure_one()
         binding_model = self.env["hubspot.binding"]._hubspot_types()[self.object_type]
+        record = binding_model._odoo_model().browse(self.res_id).exists()
+        record = binding_model._hubspot_shown_record(record) or record
         return {
             "type": "ir.actions.act_window",
-            "res_model": binding_model._odoo_model()._name,
-            "res_id": self.res_id,
+            "res_model": record._name,
+            "res_id": record.id,
             "view_mode": "form",
             "views": [(False, "form")],
         }

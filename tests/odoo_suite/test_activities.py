@@ -195,6 +195,14 @@ class TestNotesFromHubspot(NoteCase):
         self.assertEqual(issue.partner_id, partner)  # opened from Sync Health: the partner
         self.assertIn("synced contact, company or deal", issue.what_to_do)
         self.assertEqual(self.message_of(note).res_id, partner.id)  # left where it was
+        opened = issue.action_open_record()
+        self.assertEqual((opened["res_model"], opened["res_id"]), ("res.partner", partner.id))
+        # Associated again (HubSpot reports no change for that): Retry reads it again.
+        self.sandbox.store.associate("notes", note["id"], "contacts", contact["id"], bump=False)
+        issue.action_retry()
+        self.sync("queue")
+        self.assertEqual(issue.state, "done")
+        self.assertIn("Now on nobody", self.message_of(note).body)
 
     def test_a_note_of_an_archived_owner_is_authored_by_that_owners_user(self):
         contact, _partner = self.synced_contact()
