@@ -176,17 +176,18 @@ def new_in_hubspot(sandbox, contact_ids, count):
             ).raise_for_status()
 
 
-def new_in_odoo(env, partners):
-    """One activity per partner, a quarter of each: an internal note, a To-Do, a meeting,
-    and a call activity marked done (a logged call)."""
+def new_in_odoo(env, partners, count):
+    """``count`` activities on ``partners`` (in turn), a quarter of each: an internal note,
+    a To-Do, a meeting, and a call activity marked done (a logged call)."""
     now = datetime.now().replace(microsecond=0)
     model_id = env["ir.model"]._get_id("res.partner")
-    quarter = len(partners) // 4
-    for partner in partners[:quarter]:
+    on = [partners[n % len(partners)] for n in range(count)]
+    quarter = count // 4
+    for partner in on[:quarter]:
         partner.message_post(
             body="Bench note from Odoo", subtype_xmlid="mail.mt_note", message_type="comment"
         )
-    for partner in partners[quarter : 2 * quarter]:
+    for partner in on[quarter : 2 * quarter]:
         partner.activity_schedule("mail.mail_activity_data_todo", summary="Bench to-do")
     env["calendar.event"].with_context(no_mail_to_attendees=True).create(
         [
@@ -198,10 +199,10 @@ def new_in_odoo(env, partners):
                 "res_id": partner.id,
                 "partner_ids": [(6, 0, partner.ids)],
             }
-            for partner in partners[2 * quarter : 3 * quarter]
+            for partner in on[2 * quarter : 3 * quarter]
         ]
     )
-    for partner in partners[3 * quarter :]:
+    for partner in on[3 * quarter :]:
         partner.activity_schedule(
             "mail.mail_activity_data_call", summary="Bench call"
         ).action_feedback(feedback="Reached")
@@ -312,7 +313,7 @@ def main():
 
         before = {kind: sent(kind) for kind in kinds}
         partners = env["hubspot.contact.binding"].search([], limit=1000).odoo_id
-        new_in_odoo(env, partners)
+        new_in_odoo(env, partners, 1000)
         spent, seconds = until_agreed(
             runner,
             ["queue"],

@@ -256,7 +256,7 @@ def bench_activities(registry, sandbox, contact_ids, count):
     with registry.cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
         partners = env["hubspot.contact.binding"].search([], limit=count).odoo_id
-        new_in_odoo(env, partners)
+        new_in_odoo(env, partners, count)
     made = time.monotonic() - started
     waited = wait_for_count(registry, sent + count, timeout=300, sent_only=True)
     stats = sandbox.control("stats")
