@@ -42,6 +42,15 @@ class NoteCase(CompanyCase):
         self.make_due("notes")
         self.run_cron("notes")
 
+    def edit_in_hubspot(self, hs_note, body):
+        """A later edit of the note's body in HubSpot."""
+        self.sandbox.store.update_object(
+            "notes",
+            hs_note["id"],
+            {"hs_note_body": body},
+            modified_at=datetime.utcnow() + timedelta(seconds=5),
+        )
+
     def message_of(self, hs_note):
         binding = self.env["hubspot.note.binding"].search(
             [("company_id", "=", self.company.id), ("hubspot_id", "=", hs_note["id"])]
@@ -112,12 +121,7 @@ class TestNotesFromHubspot(NoteCase):
         self.pull_notes()
         message = self.message_of(note)
         partner._message_update_content(message, "<p>Odoo's edit</p>")
-        self.sandbox.store.update_object(
-            "notes",
-            note["id"],
-            {"hs_note_body": "<p>HubSpot's edit</p>"},
-            modified_at=datetime.utcnow() + timedelta(seconds=5),
-        )
+        self.edit_in_hubspot(note, "<p>HubSpot's edit</p>")
         self.pull_notes()
         self.sync("queue")
         self.assertIn("HubSpot's edit", message.body)
@@ -181,12 +185,7 @@ class TestNotesFromHubspot(NoteCase):
         note = self.hs_note("Was on Ada", contacts=[contact])
         self.pull_notes()
         self.sandbox.store.dissociate("notes", note["id"], "contacts", contact["id"])
-        self.sandbox.store.update_object(
-            "notes",
-            note["id"],
-            {"hs_note_body": "Now on nobody"},
-            modified_at=datetime.utcnow() + timedelta(seconds=5),
-        )
+        self.edit_in_hubspot(note, "Now on nobody")
         self.pull_notes()
         issue = self.env["hubspot.sync.issue"].search(
             [("object_type", "=", "notes"), ("hubspot_id", "=", note["id"])]
@@ -707,6 +706,19 @@ class TestMeetings(NoteCase):
         self.make_due("meetings")
         self.run_cron("meetings")
 
+    def odoo_event(self, name, start, record, **values):
+        """An hour's event planned in Odoo on ``record``."""
+        return self.env["calendar.event"].create(
+            {
+                "name": name,
+                "start": start,
+                "stop": start + timedelta(hours=1),
+                "res_model_id": self.env["ir.model"]._get_id(record._name),
+                "res_id": record.id,
+                **values,
+            }
+        )
+
     def event_of(self, hs_meeting):
         return (
             self.env["hubspot.meeting.binding"]
@@ -733,15 +745,11 @@ class TestMeetings(NoteCase):
         self.assertEqual((event.res_model, event.res_id), ("res.partner", ada_partner.id))
         self.assertEqual(event.partner_ids & (ada_partner | bob_partner), ada_partner | bob_partner)
         # An event planned in Odoo with both: the meeting is associated with both contacts.
-        planned = self.env["calendar.event"].create(
-            {
-                "name": "Review",
-                "start": datetime(2026, 4, 1, 9, 0),
-                "stop": datetime(2026, 4, 1, 10, 0),
-                "res_model_id": self.env["ir.model"]._get_id("res.partner"),
-                "res_id": bob_partner.id,
-                "partner_ids": [(6, 0, (ada_partner | bob_partner).ids)],
-            }
+        planned = self.odoo_event(
+            "Review",
+            datetime(2026, 4, 1, 9, 0),
+            bob_partner,
+            partner_ids=[(6, 0, (ada_partner | bob_partner).ids)],
         )
         self.sync("queue")
         hubspot_id = (
@@ -795,16 +803,12 @@ class TestMeetings(NoteCase):
         deal = self.hs_deal(dealname="Demo deal", contact_id=contact["id"])
         self.sync("deals")
         lead = self.lead_of(deal)
-        event = self.env["calendar.event"].create(
-            {
-                "name": "Demo",
-                "start": datetime(2026, 10, 25, 8, 0),
-                "stop": datetime(2026, 10, 25, 9, 0),
-                "res_model_id": self.env["ir.model"]._get_id("crm.lead"),
-                "res_id": lead.id,
-                "opportunity_id": lead.id,
-                "user_id": self.salesman.id,
-            }
+        event = self.odoo_event(
+            "Demo",
+            datetime(2026, 10, 25, 8, 0),
+            lead,
+            opportunity_id=lead.id,
+            user_id=self.salesman.id,
         )
         self.sync("queue")
         binding = self.env["hubspot.meeting.binding"].search([("odoo_id", "=", event.id)])
