@@ -212,9 +212,9 @@ class HubspotActivityBinding(models.AbstractModel):
         return dict(self._hubspot_apply_read(objects, gone, company, client), associated=len(new))
 
     @api.model
-    def _hubspot_synced_targets(self, target, company):
-        """The linked bindings of holder type ``target``."""
-        return target.sudo().search([("company_id", "=", company.id), ("hubspot_id", "!=", False)])
+    def _hubspot_synced_domain(self, company):
+        """The linked bindings of a holder type."""
+        return [("company_id", "=", company.id), ("hubspot_id", "!=", False)]
 
     @api.model
     def _hubspot_read_from_holders(self, company, client):
@@ -229,7 +229,7 @@ class HubspotActivityBinding(models.AbstractModel):
         for name, target in self._hubspot_holder_types():
             if not target._hubspot_sync_enabled(company):
                 continue
-            ids = self._hubspot_synced_targets(target, company).mapped("hubspot_id")
+            ids = target.sudo().search(self._hubspot_synced_domain(company)).mapped("hubspot_id")
             found = client.batch_read_associations(
                 target._hubspot_object_type, self._hubspot_object_type, ids
             )
@@ -259,7 +259,8 @@ class HubspotActivityBinding(models.AbstractModel):
         if not target._hubspot_sync_enabled(company):
             return {}
         side = self._hubspot_side(company)
-        if "targets" not in side and side.get("spent", 0) >= self._hubspot_side_cost(company, side):
+        spent = side.get("spent", 0)
+        if "targets" not in side and spent and spent >= self._hubspot_side_cost(company, side):
             self._hubspot_read_from_holders(company, client)
         found, ids = {}, []
         for payload in payloads:
@@ -292,7 +293,8 @@ class HubspotActivityBinding(models.AbstractModel):
         if "cost" not in side:
             side["cost"] = sum(
                 math.ceil(
-                    len(self._hubspot_synced_targets(target, company)) / ASSOCIATION_BATCH_SIZE
+                    target.sudo().search_count(self._hubspot_synced_domain(company))
+                    / ASSOCIATION_BATCH_SIZE
                 )
                 for _name, target in self._hubspot_holder_types()
                 if target._hubspot_sync_enabled(company)
