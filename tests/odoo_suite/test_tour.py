@@ -82,3 +82,5 @@ class TestScreensTour(DealCase, HttpCase):
         self.tour("hubspot_settings", "hubspot_connector.hubspot_settings_action")
         self.assertEqual(self.company.hubspot_portal_id, str(PORTAL_ID))
         self.assertEqual(self.pipeline.team_id, self.team)
+        self.assertTrue(self.company.hubspot_sync_emails)
+        self.assertEqual(self.company.hubspot_email_direction, "both")

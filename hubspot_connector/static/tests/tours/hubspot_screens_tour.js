@@ -206,5 +206,33 @@ tours.add("hubspot_settings", {
         {
             trigger: ".o_field_widget[name=hubspot_default_team_id] input:value('Sales')",
         },
+        {
+            content: "E-mails switched on offer their direction",
+            trigger: ".o_field_widget[name=hubspot_sync_emails] input",
+            run: "check",
+        },
+        {
+            content: "...HubSpot to Odoo unless chosen",
+            trigger: ".o_field_widget[name=hubspot_email_direction] input[data-value=hubspot2odoo]",
+            run() {
+                if (!this.anchor.checked) {
+                    throw new Error("The e-mail direction is not HubSpot to Odoo");
+                }
+            },
+        },
+        {
+            trigger: ".o_field_widget[name=hubspot_email_direction] input[data-value=both]",
+            run: "click",
+        },
+        { trigger: ".o_form_button_save", run: "click" },
+        {
+            content: "Saved: the page shows the setting again, both ways",
+            trigger: ".o_form_saved .o_field_widget[name=hubspot_email_direction] input[data-value=both]",
+            run() {
+                if (!this.anchor.checked) {
+                    throw new Error("The e-mail direction is not both ways after saving");
+                }
+            },
+        },
     ],
 });
