@@ -82,5 +82,8 @@ class TestScreensTour(DealCase, HttpCase):
         self.tour("hubspot_settings", "hubspot_connector.hubspot_settings_action")
         self.assertEqual(self.company.hubspot_portal_id, str(PORTAL_ID))
         self.assertEqual(self.pipeline.team_id, self.team)
+
+    def test_settings_email_direction(self):
+        self.tour("hubspot_settings_emails", "hubspot_connector.hubspot_settings_action")
         self.assertTrue(self.company.hubspot_sync_emails)
         self.assertEqual(self.company.hubspot_email_direction, "both")

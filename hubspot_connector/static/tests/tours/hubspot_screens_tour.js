@@ -206,6 +206,12 @@ tours.add("hubspot_settings", {
         {
             trigger: ".o_field_widget[name=hubspot_default_team_id] input:value('Sales')",
         },
+    ],
+});
+
+tours.add("hubspot_settings_emails", {
+    url: "/odoo/action-hubspot_connector.hubspot_settings_action",
+    steps: () => [
         {
             content: "E-mails switched on offer their direction",
             trigger: ".o_field_widget[name=hubspot_sync_emails] input",
@@ -226,8 +232,9 @@ tours.add("hubspot_settings", {
         },
         { trigger: ".o_form_button_save", run: "click" },
         {
-            content: "Saved: the page shows the setting again, both ways",
-            trigger: ".o_form_saved .o_field_widget[name=hubspot_email_direction] input[data-value=both]",
+            content: "Saved: both ways",
+            trigger:
+                ".o_form_renderer:not(.o_form_dirty) .o_field_widget[name=hubspot_email_direction] input[data-value=both]",
             run() {
                 if (!this.anchor.checked) {
                     throw new Error("The e-mail direction is not both ways after saving");
