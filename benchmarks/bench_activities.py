@@ -24,6 +24,7 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import psutil
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -260,6 +261,7 @@ def main():
 
         types = env["hubspot.binding"]._hubspot_types()
         bindings = [types[kind] for kind in ACTIVITY_TYPES]
+        rss_before = psutil.Process().memory_info().rss
         requests_by_type, started = {}, time.perf_counter()
         with Meter(*(type(binding) for binding in bindings)) as meter:
             for kind in ACTIVITY_TYPES:
@@ -288,7 +290,10 @@ def main():
         )
         mib = 1024 * 1024
         rss_10k, rss_end = meter.rss.get("10k", 0) / mib, meter.rss["end"] / mib
-        print(f"resident memory after 10,000: {rss_10k:.0f} MiB, at the end: {rss_end:.0f} MiB")
+        print(
+            f"resident memory before the activities: {rss_before / mib:.0f} MiB, after 10,000: "
+            f"{rss_10k:.0f} MiB, at the end: {rss_end:.0f} MiB"
+        )
 
         kinds = list(NEW_IN_HUBSPOT)
         bindings_of = {kind: types[kind] for kind in kinds}

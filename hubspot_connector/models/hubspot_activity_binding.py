@@ -230,13 +230,17 @@ class HubspotActivityBinding(models.AbstractModel):
             if not target._hubspot_sync_enabled(company):
                 continue
             ids = target.sudo().search(self._hubspot_synced_domain(company)).mapped("hubspot_id")
-            found = client.batch_read_associations(
-                target._hubspot_object_type, self._hubspot_object_type, ids
-            )
             of_activity = targets.setdefault(name, {})
-            for target_id, activity_ids in found.items():
-                for activity_id in map(str, activity_ids):
-                    of_activity[activity_id] = (*of_activity.get(activity_id, ()), target_id)
+            # A request's answer at a time: only the map stays in memory.
+            for start in range(0, len(ids), ASSOCIATION_BATCH_SIZE):
+                found = client.batch_read_associations(
+                    target._hubspot_object_type,
+                    self._hubspot_object_type,
+                    ids[start : start + ASSOCIATION_BATCH_SIZE],
+                )
+                for target_id, activity_ids in found.items():
+                    for activity_id in map(str, activity_ids):
+                        of_activity[activity_id] = (*of_activity.get(activity_id, ()), target_id)
         return targets
 
     # ------------------------------------------------------------------
