@@ -211,6 +211,45 @@ class TestNotesFromHubspot(NoteCase):
         self.pull_notes()
         self.assertEqual(self.message_of(note).author_id, self.manager.partner_id)
 
+    def test_hostile_notes_are_cleaned_and_a_refused_one_fails_alone(self):
+        contact, partner = self.synced_contact()
+        bodies = {
+            "script": "<script>alert(1)</script><p>x\x00y</p>",
+            "rtl": "<p>\u0645\u0631\u062d\u0628\u0627 \U0001f44b</p>",
+            "fine": "<p>Fine</p>",
+        }
+        notes = {key: self.hs_note(body, contacts=[contact]) for key, body in bodies.items()}
+        self.pull_notes()
+        messages = {key: self.message_of(note) for key, note in notes.items()}
+        self.assertNotIn("<script", messages["script"].body)
+        self.assertNotIn("\x00", messages["script"].body)
+        self.assertIn("\U0001f44b", messages["rtl"].body)
+        self.assertIn("Fine", messages["fine"].body)
+        # From Odoo: a body over HubSpot's 65,536 characters is not sent, and says so; the
+        # other notes go as they are.
+        huge = partner.message_post(
+            body=Markup("<p>%s</p>") % ("a" * 1_000_000),
+            subtype_xmlid="mail.mt_note",
+            message_type="comment",
+        )
+        small = partner.message_post(
+            body=Markup("<p>Short</p>"), subtype_xmlid="mail.mt_note", message_type="comment"
+        )
+        self.sync("queue")
+        binding = self.env["hubspot.note.binding"]
+        self.assertEqual(
+            self.hs_body(binding.search([("odoo_id", "=", small.id)]).hubspot_id), "<p>Short</p>"
+        )
+        cut = binding.search([("odoo_id", "=", huge.id)])
+        self.assertEqual(cut.sync_state, "failing")
+        self.assertIn("65536 characters", cut.last_error)
+        self.assertNotIn("hs_note_body", self.hs_get("notes", cut.hubspot_id)["properties"])
+        self.assertTrue(
+            self.env["hubspot.sync.issue"].search(
+                [("object_type", "=", "notes"), ("partner_id", "=", partner.id)]
+            )
+        )
+
     def test_notes_outside_the_scope_are_left_out(self):
         contact, _partner = self.synced_contact()
         stranger = self.hs_contact(email="stranger@example.com", firstname="Not Synced")
