@@ -37,6 +37,7 @@ from bench_sync import (  # noqa: E402
     PLAIN_CONTEXT,
     Meter,
     fresh_database,
+    odoo_side_line,
     plain_create_seconds,
 )
 
@@ -283,11 +284,7 @@ def main():
             f"{requests_by_type}"
         )
         print(f"  {stats['by_endpoint']}")
-        print(
-            f"Odoo side: {meter.seconds:.1f} s vs plain batched create {plain[0]:.1f} s: "
-            f"ratio {meter.seconds / plain[0]:.2f} (target <= 2); CPU time {meter.cpu:.1f} s "
-            f"vs {plain[1]:.1f} s: ratio {meter.cpu / plain[1]:.2f}"
-        )
+        print(odoo_side_line((meter.seconds, meter.cpu), plain, 2))
         mib = 1024 * 1024
         rss_10k, rss_end = meter.rss.get("10k", 0) / mib, meter.rss["end"] / mib
         print(

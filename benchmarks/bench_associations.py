@@ -32,6 +32,7 @@ from bench_sync import (  # noqa: E402
     Meter,
     Stopwatch,
     fresh_database,
+    odoo_side_line,
     plain_create_seconds,
 )
 from demo_sync import prepare_company  # noqa: E402
@@ -223,11 +224,7 @@ def main():
             ("all", [a + b for a, b in zip(partners, deals, strict=True)],
              [a + b for a, b in zip(plain_partners, plain_leads, strict=True)]),
         ):  # fmt: skip
-            print(
-                f"Odoo side, {label}: {odoo_side[0]:.1f} s vs plain batched create "
-                f"{plain[0]:.1f} s: ratio {odoo_side[0] / plain[0]:.2f}; CPU {odoo_side[1]:.1f} s "
-                f"vs {plain[1]:.1f} s: ratio {odoo_side[1] / plain[1]:.2f} (target <= 1.5)"
-            )
+            print(odoo_side_line(odoo_side, plain, 1.5, f", {label}"))
         mib = 1024 * 1024
         rss_10k, rss_end = meter.rss.get("10k", 0) / mib, meter.rss["end"] / mib
         print(

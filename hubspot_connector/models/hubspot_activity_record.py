@@ -17,21 +17,21 @@ class HubspotActivityRecord(models.AbstractModel):
     def create(self, vals_list):
         records = super().create(vals_list)
         if not self.env.context.get("hubspot_import"):
-            records._hubspot_note_changed()
+            records._hubspot_note_activity_changed()
         return records
 
     def write(self, vals):
         result = super().write(vals)
         if not self.env.context.get("hubspot_import"):
-            self._hubspot_note_changed(vals)
+            self._hubspot_note_activity_changed(vals)
         return result
 
     def unlink(self):
         if not self.env.context.get("hubspot_import"):
-            self._hubspot_note_removed(self.env._("Deleted"))
+            self._hubspot_note_activity_removed(self.env._("Deleted"))
         return super().unlink()
 
-    def _hubspot_note_changed(self, vals=None):
+    def _hubspot_note_activity_changed(self, vals=None):
         """Queue the push of the records an activity type fits (of changed synced fields)."""
         for binding_model in self.env["hubspot.binding"]._hubspot_binding_models(self._name):
             records = binding_model._hubspot_fits(self)
@@ -40,6 +40,6 @@ class HubspotActivityRecord(models.AbstractModel):
             ):
                 binding_model._hubspot_note_odoo_change(records)
 
-    def _hubspot_note_removed(self, how):
+    def _hubspot_note_activity_removed(self, how):
         for binding_model in self.env["hubspot.binding"]._hubspot_binding_models(self._name):
             binding_model._hubspot_note_odoo_removal(self, how)

@@ -15,5 +15,5 @@ class MailMessage(models.Model):
             and is_html_empty(vals["body"])
         ):
             # Odoo's deletion from the chatter empties the message.
-            self._hubspot_note_removed(self.env._("Deleted"))
+            self._hubspot_note_activity_removed(self.env._("Deleted"))
         return super().write(vals)

@@ -24,17 +24,21 @@ class NoteCase(CompanyCase):
         self.fetch_metadata()
         self.note_subtype = self.env.ref("mail.mt_note")
 
-    def hs_note(self, body, when=None, owner=None, **associations):
-        """A note made in HubSpot, associated with ``contacts=[...]``, ``deals=[...]``..."""
-        when = when or datetime(2026, 3, 2, 9, 30, 15)
-        properties = {"hs_note_body": body, "hs_timestamp": when.strftime("%Y-%m-%dT%H:%M:%S.000Z")}
+    def hs_activity(self, kind, properties, owner=None, **associations):
+        """An activity of ``kind`` made in HubSpot, associated with ``contacts=[...]``,
+        ``deals=[...]``..."""
         if owner:
-            properties["hubspot_owner_id"] = owner["id"]
-        note = self.sandbox.store.create_object("notes", properties)
+            properties = dict(properties, hubspot_owner_id=owner["id"])
+        activity = self.sandbox.store.create_object(kind, properties)
         for to_type, records in associations.items():
             for record in records:
-                self.sandbox.store.associate("notes", note["id"], to_type, record["id"])
-        return note
+                self.sandbox.store.associate(kind, activity["id"], to_type, record["id"])
+        return activity
+
+    def hs_note(self, body, when=None, owner=None, **associations):
+        when = when or datetime(2026, 3, 2, 9, 30, 15)
+        properties = {"hs_note_body": body, "hs_timestamp": when.strftime("%Y-%m-%dT%H:%M:%S.000Z")}
+        return self.hs_activity("notes", properties, owner, **associations)
 
     def pull_notes(self, scan=False):
         if scan:
@@ -395,13 +399,7 @@ class TaskCase(NoteCase):
             "hs_task_status": "NOT_STARTED",
             "hs_task_type": "CALL",
         }
-        if owner:
-            properties["hubspot_owner_id"] = owner["id"]
-        task = self.sandbox.store.create_object("tasks", properties)
-        for to_type, records in associations.items():
-            for record in records:
-                self.sandbox.store.associate("tasks", task["id"], to_type, record["id"])
-        return task
+        return self.hs_activity("tasks", properties, owner, **associations)
 
     def pull_tasks(self):
         self.make_due("tasks")
@@ -552,7 +550,7 @@ class TestCalls(TaskCase):
             for key, label in self.sandbox.store.call_dispositions.items()
             if label == "Connected"
         )
-        call = self.sandbox.store.create_object(
+        self.hs_activity(
             "calls",
             {
                 "hs_timestamp": "2026-03-02T10:00:00.000Z",
@@ -562,10 +560,10 @@ class TestCalls(TaskCase):
                 "hs_call_disposition": connected,
                 "hs_call_status": "COMPLETED",
                 "hs_call_body": "<p>Wants a quote</p>",
-                "hubspot_owner_id": self.seller["id"],
             },
+            self.seller,
+            contacts=[contact],
         )
-        self.sandbox.store.associate("calls", call["id"], "contacts", contact["id"])
         self.make_due("calls")
         self.run_cron("calls")
         message = self.calls_on(partner)
@@ -630,7 +628,7 @@ class TestEmails(NoteCase):
         self.company.hubspot_sync_emails = True
 
     def hs_email(self, contact, **properties):
-        email = self.sandbox.store.create_object(
+        return self.hs_activity(
             "emails",
             dict(
                 {
@@ -647,9 +645,8 @@ class TestEmails(NoteCase):
                 },
                 **properties,
             ),
+            contacts=[contact],
         )
-        self.sandbox.store.associate("emails", email["id"], "contacts", contact["id"])
-        return email
 
     def pull_emails(self):
         self.make_due("emails")
@@ -768,7 +765,7 @@ class TestMeetings(NoteCase):
     def test_every_synced_contact_of_a_meeting_attends_and_odoo_attendees_are_associated(self):
         ada, ada_partner = self.synced_contact()
         bob, bob_partner = self.synced_contact("bob@example.com")
-        meeting = self.sandbox.store.create_object(
+        meeting = self.hs_activity(
             "meetings",
             {
                 "hs_meeting_title": "Kick-off",
@@ -776,9 +773,8 @@ class TestMeetings(NoteCase):
                 "hs_meeting_start_time": "2026-03-02T09:00:00.000Z",
                 "hs_meeting_end_time": "2026-03-02T10:00:00.000Z",
             },
+            contacts=[ada, bob],
         )
-        for contact in (ada, bob):
-            self.sandbox.store.associate("meetings", meeting["id"], "contacts", contact["id"])
         self.pull_meetings()
         event = self.event_of(meeting)
         self.assertEqual((event.res_model, event.res_id), ("res.partner", ada_partner.id))
@@ -803,7 +799,7 @@ class TestMeetings(NoteCase):
         deal = self.hs_deal(dealname="Workshop deal", contact_id=contact["id"])
         self.sync("deals")
         # Berlin leaves winter time at 01:00 UTC on 2026-03-29: 01:30 to 04:30 local is 2 h.
-        meeting = self.sandbox.store.create_object(
+        meeting = self.hs_activity(
             "meetings",
             {
                 "hs_meeting_title": "Night workshop",
@@ -811,11 +807,11 @@ class TestMeetings(NoteCase):
                 "hs_meeting_end_time": "2026-03-29T02:30:00.000Z",
                 "hs_meeting_location": "Berlin",
                 "hs_meeting_outcome": "SCHEDULED",
-                "hubspot_owner_id": self.seller["id"],
             },
+            self.seller,
+            contacts=[contact],
+            deals=[deal],
         )
-        self.sandbox.store.associate("meetings", meeting["id"], "contacts", contact["id"])
-        self.sandbox.store.associate("meetings", meeting["id"], "deals", deal["id"])
         self.pull_meetings()
         event = self.event_of(meeting)
         self.assertEqual(event.start, datetime(2026, 3, 29, 0, 30))
