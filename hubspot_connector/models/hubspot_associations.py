@@ -121,7 +121,7 @@ class HubspotBindingAssociations(models.AbstractModel):
                 payload.setdefault(TARGETS_KEY, {})[spec.to_type] = sorted(targets or (), key=int)
             # The page's targets in one query, for the converters.
             self._hubspot_target_model(spec)._hubspot_linked_record_ids(
-                company, {p["properties"][spec.prop] for p in payloads}
+                company, {t for p in payloads for t in p[TARGETS_KEY][spec.to_type]}
             )
 
     @api.model

@@ -68,11 +68,17 @@ class HubspotMeetingBinding(models.Model):
         contacts = self.env["hubspot.contact.binding"]
         if not contacts._hubspot_sync_enabled(company):
             return
-        pairs = [
-            (binding.hubspot_id, contact.hubspot_id)
-            for binding, _plan in pushed
-            for contact in contacts._hubspot_of_records(company, binding.odoo_id.partner_ids)
+        attendees = self.browse([binding.id for binding, _plan in pushed]).odoo_id.partner_ids
+        contact_of = {
+            contact.odoo_id.id: contact.hubspot_id
+            for contact in contacts._hubspot_of_records(company, attendees)
             if contact.hubspot_id
+        }
+        pairs = [
+            (binding.hubspot_id, contact_of[partner.id])
+            for binding, _plan in pushed
+            for partner in binding.odoo_id.partner_ids
+            if partner.id in contact_of
         ]
         if pairs:
             client.batch_associate_default(self._hubspot_object_type, "contacts", pairs)
